@@ -1,0 +1,1 @@
+"""Crowdfix: a community support forum."""

@@ -1,0 +1,210 @@
+"""The OpenAPI 3 description of API v1, served at /api/v1/openapi.json.
+
+A test compares its paths with the app's routes, so a route cannot be added
+without being described here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _ok(description: str, schema: dict, status: str = "200") -> dict[str, Any]:
+    return {status: {"description": description, **_json(schema)}}
+
+
+ERRORS = {
+    code: {"description": text, **_json(_ref("Error"))}
+    for code, text in {
+        "400": "Malformed request (e.g. the body is not a JSON object)",
+        "401": "Missing or invalid token",
+        "403": "Not allowed (privilege, role, suspension)",
+        "404": "No such object",
+        "409": "Conflicts with the current state",
+        "415": "Body is not application/json",
+        "422": "Validation failed; `error.fields` names each bad field",
+        "429": "Rate limited",
+    }.items()
+}
+
+
+def _errors(*codes: str) -> dict[str, Any]:
+    return {c: ERRORS[c] for c in codes}
+
+
+def _body(schema: dict) -> dict[str, Any]:
+    return {"required": True, **_json(schema)}
+
+
+def _id(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+SECURED = [{"bearer": []}]
+WRITE_ERRORS = ("400", "401", "403", "404", "409", "415", "422", "429")
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+            "code": {"type": "string"}, "message": {"type": "string"},
+            "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+        }}},
+    },
+    "UserBrief": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "username": {"type": "string"}, "reputation": {"type": "integer"},
+    }},
+    "User": {"allOf": [_ref("UserBrief"), {"type": "object", "properties": {
+        "role": {"type": "string", "enum": ["member", "staff", "moderator", "admin"]},
+        "badges": {"type": "array", "items": {"type": "object"}},
+        "created_at": {"type": "string", "format": "date-time"},
+        "url": {"type": "string"},
+    }}]},
+    "Comment": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "post_id": {"type": "integer"}, "body": {"type": "string"},
+        "body_html": {"type": "string"}, "author": _ref("UserBrief"),
+        "created_at": {"type": "string", "format": "date-time"},
+    }},
+    "Answer": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "question_id": {"type": "integer"},
+        "body": {"type": "string"}, "body_html": {"type": "string"},
+        "author": _ref("UserBrief"), "score": {"type": "integer"},
+        "is_accepted": {"type": "boolean"},
+        "official": {"nullable": True, "type": "object", "properties": {
+            "by": _ref("UserBrief"), "at": {"type": "string"}, "stale": {"type": "boolean"}}},
+        "attachments": {"type": "array", "items": {"type": "object"}},
+        "comments": {"type": "array", "items": _ref("Comment")},
+        "my_vote": {"type": "integer", "enum": [-1, 0, 1]},
+        "url": {"type": "string"},
+    }},
+    "QuestionSummary": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "title": {"type": "string"},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "product": {"type": "string", "nullable": True}, "author": _ref("UserBrief"),
+        "score": {"type": "integer"}, "answer_count": {"type": "integer"},
+        "accepted_answer_id": {"type": "integer", "nullable": True},
+        "status": {"type": "string", "enum": ["open", "closed"]},
+        "solved": {"type": "boolean"}, "has_official_answer": {"type": "boolean"},
+        "created_at": {"type": "string", "format": "date-time"}, "url": {"type": "string"},
+    }},
+    "Question": {"allOf": [_ref("QuestionSummary"), {"type": "object", "properties": {
+        "body": {"type": "string"}, "body_html": {"type": "string"},
+        "comments": {"type": "array", "items": _ref("Comment")},
+        "answers": {"type": "array", "items": _ref("Answer")},
+        "attachments": {"type": "array", "items": {"type": "object"}},
+    }}]},
+    "NewQuestion": {"type": "object", "required": ["title", "body", "tags"], "properties": {
+        "title": {"type": "string", "minLength": 15, "maxLength": 150},
+        "body": {"type": "string", "minLength": 30, "maxLength": 30000},
+        "tags": {"type": "array", "minItems": 1, "maxItems": 5,
+                 "items": {"type": "string", "pattern": "^[a-z0-9+#.-]{1,35}$"}},
+        "product": {"type": "string"},
+    }},
+    "Body": {"type": "object", "required": ["body"], "properties": {"body": {"type": "string"}}},
+    "Edit": {"type": "object", "properties": {
+        "title": {"type": "string"}, "body": {"type": "string"},
+        "tags": {"type": "array", "items": {"type": "string"}}, "comment": {"type": "string"},
+    }},
+    "Vote": {"type": "object", "required": ["value"],
+             "properties": {"value": {"type": "integer", "enum": [1, -1, 0]}}},
+    "VoteResult": {"type": "object", "properties": {
+        "post_id": {"type": "integer"}, "score": {"type": "integer"}, "my_vote": {"type": "integer"},
+    }},
+    "Acceptance": {"type": "object", "properties": {
+        "answer_id": {"type": "integer"}, "question_id": {"type": "integer"},
+        "accepted": {"type": "boolean"},
+    }},
+}
+
+
+def _paths() -> dict[str, Any]:
+    page_params = [
+        {"name": "sort", "in": "query",
+         "schema": {"type": "string", "enum": ["newest", "active", "votes", "unanswered"]}},
+        {"name": "tag", "in": "query", "schema": {"type": "string"}},
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+        {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+    ]
+    accept_op = {"parameters": [_id("answer_id")], "security": SECURED,
+                 "responses": {**_ok("Done", _ref("Acceptance")), **_errors("401", "403", "404", "409")}}
+    return {
+        "/api/v1/openapi.json": {"get": {"summary": "This document",
+                                         "responses": {"200": {"description": "OpenAPI 3"}}}},
+        "/api/v1/questions": {
+            "get": {"summary": "List questions", "parameters": page_params,
+                    "responses": _ok("A page of questions", {"type": "object", "properties": {
+                        "total": {"type": "integer"}, "page": {"type": "integer"},
+                        "pages": {"type": "integer"},
+                        "questions": {"type": "array", "items": _ref("QuestionSummary")}}})},
+            "post": {"summary": "Ask a question", "security": SECURED,
+                     "requestBody": _body(_ref("NewQuestion")),
+                     "responses": {**_ok("Created", _ref("Question"), "201"), **_errors(*WRITE_ERRORS)}},
+        },
+        "/api/v1/questions/{question_id}": {"get": {
+            "summary": "A question with its answers, comments and attachments",
+            "parameters": [_id("question_id")],
+            "responses": {**_ok("The thread", _ref("Question")), **_errors("404")}}},
+        "/api/v1/questions/{question_id}/answers": {"post": {
+            "summary": "Answer a question", "security": SECURED, "parameters": [_id("question_id")],
+            "requestBody": _body(_ref("Body")),
+            "responses": {**_ok("Created", _ref("Answer"), "201"), **_errors(*WRITE_ERRORS)}}},
+        "/api/v1/posts/{post_id}/comments": {"post": {
+            "summary": "Comment on a question or answer", "security": SECURED,
+            "parameters": [_id("post_id")], "requestBody": _body(_ref("Body")),
+            "responses": {**_ok("Created", _ref("Comment"), "201"), **_errors(*WRITE_ERRORS)}}},
+        "/api/v1/posts/{post_id}/vote": {"post": {
+            "summary": "Vote +1 / -1, or 0 to remove your vote", "security": SECURED,
+            "parameters": [_id("post_id")], "requestBody": _body(_ref("Vote")),
+            "responses": {**_ok("The new score", _ref("VoteResult")), **_errors(*WRITE_ERRORS)}}},
+        "/api/v1/answers/{answer_id}/accept": {
+            "post": {"summary": "Accept an answer (the asker only)", **accept_op},
+            "delete": {"summary": "Withdraw acceptance", **accept_op},
+        },
+        "/api/v1/posts/{post_id}": {
+            "patch": {"summary": "Edit a post (adds a revision)", "security": SECURED,
+                      "parameters": [_id("post_id")], "requestBody": _body(_ref("Edit")),
+                      "responses": {"200": {"description": "The edited question or answer"},
+                                    **_errors(*WRITE_ERRORS)}},
+            "delete": {"summary": "Soft-delete a post", "security": SECURED,
+                       "parameters": [_id("post_id")],
+                       "responses": {"200": {"description": "Deleted"},
+                                     **_errors("401", "403", "404", "409")}},
+        },
+        "/api/v1/posts/{post_id}/revisions": {"get": {
+            "summary": "Every revision of a post, oldest first", "parameters": [_id("post_id")],
+            "responses": {"200": {"description": "Revisions"}, **_errors("404")}}},
+        "/api/v1/users/{user_id}": {"get": {
+            "summary": "A user's public profile", "parameters": [_id("user_id")],
+            "responses": {**_ok("The user", _ref("User")), **_errors("404")}}},
+        "/api/v1/me": {"get": {"summary": "The token's owner", "security": SECURED,
+                               "responses": {**_ok("You", _ref("User")), **_errors("401")}}},
+        "/api/v1/tags": {"get": {
+            "summary": "Tags by popularity", "parameters": [
+                {"name": "q", "in": "query", "schema": {"type": "string"},
+                 "description": "name prefix"}],
+            "responses": {"200": {"description": "Tags"}}}},
+    }
+
+
+def spec() -> dict[str, Any]:
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Crowdfix API", "version": "1.0.0",
+                 "description": "Questions, answers, comments, votes and acceptance. "
+                                "Errors are {\"error\": {\"code\", \"message\"}}."},
+        "paths": _paths(),
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                           "description": "flask --app wsgi users token NAME"}},
+        },
+    }

@@ -1,0 +1,97 @@
+"""Models -> JSON-ready dicts. The shapes are a contract (see README, API)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+
+from forum.models import Answer, Comment, Question, User
+from forum.services.browsing import Thread
+
+
+def iso(moment) -> str | None:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+def user_brief(user: User) -> dict[str, Any]:
+    return {"id": user.id, "username": user.username, "reputation": user.reputation}
+
+
+def user_full(user: User) -> dict[str, Any]:
+    return {
+        **user_brief(user),
+        "role": user.role,
+        "badges": [],
+        "created_at": iso(user.created_at),
+        "url": url_for("users.show", user_id=user.id, username=user.username, _external=True),
+    }
+
+
+def comment(c: Comment) -> dict[str, Any]:
+    return {"id": c.id, "post_id": c.post_id, "body": c.body, "body_html": c.body_html,
+            "author": user_brief(c.author), "created_at": iso(c.created_at)}
+
+
+def question_url(q: Question) -> str:
+    return url_for("questions.show", question_id=q.id, slug=q.slug, _external=True)
+
+
+def question_summary(q: Question) -> dict[str, Any]:
+    return {
+        "id": q.id,
+        "title": q.title,
+        "tags": q.tag_names,
+        "product": q.product,
+        "author": user_brief(q.author),
+        "score": q.score,
+        "answer_count": q.answer_count,
+        "accepted_answer_id": q.accepted_answer_id,
+        "status": q.status,
+        "solved": q.solved,
+        "has_official_answer": False,
+        "created_at": iso(q.created_at),
+        "last_activity_at": iso(q.last_activity_at),
+        "url": question_url(q),
+    }
+
+
+def answer(a: Answer, question: Question, comments: list[Comment], my_vote: int | None = None) -> dict:
+    data = {
+        "id": a.id,
+        "question_id": a.question_id,
+        "body": a.body,
+        "body_html": a.body_html,
+        "author": user_brief(a.author),
+        "score": a.score,
+        "is_accepted": a.id == question.accepted_answer_id,
+        "official": None,
+        "attachments": [],
+        "comments": [comment(c) for c in comments],
+        "created_at": iso(a.created_at),
+        "edited_at": iso(a.edited_at),
+        "url": url_for("questions.show", question_id=question.id, slug=question.slug,
+                       _anchor=f"answer-{a.id}", _external=True),
+    }
+    if my_vote is not None:
+        data["my_vote"] = my_vote
+    return data
+
+
+def thread(t: Thread, with_votes: bool = False) -> dict[str, Any]:
+    q = t.question
+    data = {
+        **question_summary(q),
+        "body": q.body,
+        "body_html": q.body_html,
+        "edited_at": iso(q.edited_at),
+        "comments": [comment(c) for c in t.comments.get(q.id, [])],
+        "attachments": [],
+        "answers": [
+            answer(a, q, t.comments.get(a.id, []), t.my_votes.get(a.id, 0) if with_votes else None)
+            for a in t.answers
+        ],
+    }
+    if with_votes:
+        data["my_vote"] = t.my_votes.get(q.id, 0)
+    return data

@@ -1,0 +1,79 @@
+"""The application factory: config, extensions, blueprints, CLI, search sync."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from forum import config as settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str((config or {}).get("INSTANCE_PATH") or ROOT / "instance"),
+    )
+    configure(app, config or {})
+    init_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    register_template_helpers(app)
+    from forum import search_sync
+
+    search_sync.install()
+    return app
+
+
+def configure(app: Flask, overrides: dict[str, Any]) -> None:
+    app.config.from_mapping(settings.DEFAULTS)
+    app.config.update(settings.from_environment())
+    app.config.update(overrides)
+    app.config.update(settings.finalise(dict(app.config), app.instance_path, app.debug))
+    app.config["MAX_CONTENT_LENGTH"] = (int(app.config["MAX_UPLOAD_MB"]) + 1) * 1024 * 1024
+
+
+def init_extensions(app: Flask) -> None:
+    from forum.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    from forum.web import auth
+
+    auth.configure_login(login_manager)
+
+
+def register_blueprints(app: Flask) -> None:
+    from forum.api import bp as api_bp
+    from forum.extensions import csrf
+    from forum.web import auth, errors, posts, questions, tags, users
+
+    for module in (questions, posts, tags, users, auth):
+        app.register_blueprint(module.bp)
+    errors.register(app)
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
+    import moderation
+
+    moderation.init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    from forum import cli
+
+    cli.register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from forum.web import context
+
+    context.register(app)

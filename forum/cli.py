@@ -1,0 +1,123 @@
+"""Command line: `flask --app wsgi users ...`, `flask --app wsgi seed-demo`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from forum import inputs
+from forum.errors import ForumError, ValidationError
+from forum.extensions import db
+from forum.models import ROLES, utcnow
+
+users = AppGroup("users", help="Create users, issue API tokens, rebuild reputation.")
+
+
+def _fail(error: ForumError) -> None:
+    if isinstance(error, ValidationError):
+        for field, message in error.errors.items():
+            click.echo(f"{field}: {message}", err=True)
+    else:
+        click.echo(error.message, err=True)
+    raise SystemExit(1)
+
+
+@users.command("create")
+@click.argument("name")
+@click.option("--email", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--role", type=click.Choice(ROLES), default="member", show_default=True)
+def create_user(name: str, email: str, password: str, role: str) -> None:
+    """Create a user NAME."""
+    from forum.services import accounts
+
+    registration, errors = inputs.parse_registration(
+        {"username": name, "email": email, "password": password}
+    )
+    try:
+        if errors:
+            raise ValidationError(errors)
+        user = accounts.register_user(registration, role=role)
+    except ForumError as e:
+        _fail(e)
+    click.echo(f"Created {user.role} {user.username} (id {user.id}).")
+
+
+@users.command("token")
+@click.argument("name")
+@click.option("--label", default="cli", help="What the token is for.")
+def issue_token(name: str, label: str) -> None:
+    """Print a new API token for user NAME (shown once; only its hash is kept)."""
+    from forum.services import accounts
+
+    try:
+        user = accounts.find_user(name)
+    except ForumError as e:
+        _fail(e)
+    click.echo(accounts.issue_token(user, label))
+
+
+@users.command("recount")
+def recount() -> None:
+    """Rebuild every user's cached reputation from the ledger."""
+    from forum.services import reputation
+
+    changed = reputation.recount_all()
+    click.echo(f"Reputation recounted: {changed} user(s) corrected.")
+
+
+@users.command("role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(ROLES))
+def set_role(name: str, role: str) -> None:
+    """Give user NAME a role."""
+    from forum.services import accounts
+
+    try:
+        user = accounts.set_role(accounts.find_user(name), role)
+    except ForumError as e:
+        _fail(e)
+    click.echo(f"{user.username} is now {user.role}.")
+
+
+@users.command("suspend")
+@click.argument("name")
+@click.option("--days", type=click.IntRange(1, 3650), required=True)
+@click.option("--reason", required=True)
+def suspend(name: str, days: int, reason: str) -> None:
+    """Suspend user NAME: they can read but not write, vote or flag."""
+    from forum.services import accounts
+
+    try:
+        user = accounts.find_user(name)
+    except ForumError as e:
+        _fail(e)
+    user.suspended_until = utcnow() + timedelta(days=days)
+    user.suspension_reason = reason[:500]
+    db.session.commit()
+    click.echo(f"{user.username} is suspended until {user.suspended_until:%Y-%m-%d %H:%M} UTC.")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when questions already exist.")
+def seed_demo(if_empty: bool) -> None:
+    """Fill the database with demo users and support threads."""
+    from forum import seeding
+
+    if if_empty and not seeding.is_empty():
+        click.echo("The database already has questions: demo content not added.")
+        return
+    report = seeding.seed_demo()
+    click.echo(
+        f"Seeded {report['users']} users, {report['questions']} questions, "
+        f"{report['answers']} answers, {report['comments']} comments, {report['votes']} votes."
+    )
+    click.echo(f"Every demo user's password is: {seeding.DEMO_PASSWORD}")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users)
+    app.cli.add_command(seed_demo)

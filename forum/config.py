@@ -1,0 +1,133 @@
+"""Settings: defaults here, overridden by the environment, then by a test dict.
+
+Every number of the domain rules lives here so an operator can tune it without
+touching code.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    "SITE_NAME": "Crowdfix",
+    "COMPANY_NAME": "Crowdfix",
+    "SEARCH_BACKEND": "whoosh",
+    "MAX_UPLOAD_MB": 10,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_LOGIN": "10 per minute;50 per hour",
+    "RATELIMIT_REGISTER": "5 per hour",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "WTF_CSRF_TIME_LIMIT": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "PRODUCTS": [],
+    # Posts
+    "TITLE_MIN": 15,
+    "TITLE_MAX": 150,
+    "BODY_MIN": 30,
+    "BODY_MAX": 30_000,
+    "TAGS_MIN": 1,
+    "TAGS_MAX": 5,
+    "TAG_MAX_LEN": 35,
+    "COMMENT_MIN": 15,
+    "COMMENT_MAX": 600,
+    "QUESTIONS_PER_PAGE": 20,
+    "API_MAX_PER_PAGE": 100,
+    # Users
+    "USERNAME_MIN": 3,
+    "USERNAME_MAX": 30,
+    "PASSWORD_MIN": 10,
+    # Reputation (points per event) and the daily cap on vote-earned points
+    "REP_QUESTION_UPVOTED": 10,
+    "REP_ANSWER_UPVOTED": 10,
+    "REP_POST_DOWNVOTED": -2,
+    "REP_DOWNVOTE_ANSWER_COST": -1,
+    "REP_ANSWER_ACCEPTED": 15,
+    "REP_ACCEPTOR": 2,
+    "REP_ANSWER_OFFICIAL": 15,
+    "REP_DAILY_VOTE_CAP": 200,
+    # Privileges: reputation needed
+    "PRIV_ASK": 1,
+    "PRIV_ANSWER": 1,
+    "PRIV_UPVOTE": 15,
+    "PRIV_FLAG": 15,
+    "PRIV_COMMENT": 50,
+    "PRIV_DOWNVOTE": 125,
+    "PRIV_CREATE_TAGS": 300,
+    "PRIV_CLOSE": 500,
+    "PRIV_EDIT_OTHERS": 1000,
+}
+
+ENV_STRINGS = (
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "SEARCH_BACKEND",
+    "SEARCH_INDEX_DIR",
+    "UPLOAD_DIR",
+    "RATELIMIT_STORAGE_URI",
+    "SITE_NAME",
+    "COMPANY_NAME",
+)
+
+
+def _env_bool(value: str) -> bool:
+    return value.strip().lower() not in {"0", "false", "no", "off", ""}
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual `postgres://` and `postgresql://` forms and use psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Read the documented environment variables (see README, Configuration)."""
+    environ = os.environ if environ is None else environ
+    settings: dict[str, Any] = {k: environ[k] for k in ENV_STRINGS if environ.get(k)}
+    if environ.get("MAX_UPLOAD_MB"):
+        settings["MAX_UPLOAD_MB"] = int(environ["MAX_UPLOAD_MB"])
+    if environ.get("RATELIMIT_ENABLED"):
+        settings["RATELIMIT_ENABLED"] = _env_bool(environ["RATELIMIT_ENABLED"])
+    if environ.get("PRODUCTS"):
+        settings["PRODUCTS"] = [p.strip() for p in environ["PRODUCTS"].split(",") if p.strip()]
+    return settings
+
+
+def development_secret_key(instance_path: str) -> str:
+    """A random key kept in instance/ so sessions survive restarts in development."""
+    path = Path(instance_path) / "dev-secret-key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def finalise(config: dict[str, Any], instance_path: str, debug: bool) -> dict[str, Any]:
+    """Fill in the settings that depend on the instance folder; check the required ones."""
+    out: dict[str, Any] = {}
+    url = config.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'crowdfix.db'}"
+    out["SQLALCHEMY_DATABASE_URI"] = config.get("SQLALCHEMY_DATABASE_URI") or normalise_database_url(url)
+    out["SEARCH_INDEX_DIR"] = config.get("SEARCH_INDEX_DIR") or str(Path(instance_path) / "search-index")
+    out["UPLOAD_DIR"] = config.get("UPLOAD_DIR") or str(Path(instance_path) / "uploads")
+    out["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI", "memory://")
+    if not config.get("SECRET_KEY"):
+        if not (debug or config.get("TESTING")):
+            raise RuntimeError(
+                "SECRET_KEY is not set. Set it in the environment for production "
+                "(python -c 'import secrets; print(secrets.token_hex(32))'), or run with --debug."
+            )
+        out["SECRET_KEY"] = development_secret_key(instance_path)
+    return out

@@ -1,0 +1,22 @@
+"""The data model. Import models from here."""
+
+from forum.models.common import utcnow
+from forum.models.posts import Answer, Comment, Post, Question, Revision, Tag, question_tags
+from forum.models.users import ROLES, ApiToken, User
+from forum.models.votes import ReputationEvent, Vote
+
+__all__ = [
+    "ROLES",
+    "Answer",
+    "ApiToken",
+    "Comment",
+    "Post",
+    "Question",
+    "ReputationEvent",
+    "Revision",
+    "Tag",
+    "User",
+    "Vote",
+    "question_tags",
+    "utcnow",
+]

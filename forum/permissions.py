@@ -1,0 +1,165 @@
+"""Who may do what: the one place that decides.
+
+Each rule is a small function that returns `None` when the action is allowed and
+a sentence saying why not otherwise. Services call `require(...)`, which raises
+`PermissionDenied` with that sentence; templates call `can(...)` (through a context
+processor) to hide the buttons a user may not use. Thresholds come from config
+(`PRIV_*`); staff, moderators and admins have every privilege.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app
+
+from forum.errors import PermissionDenied
+
+PRIVILEGES = {
+    "ask": "PRIV_ASK",
+    "answer": "PRIV_ANSWER",
+    "upvote": "PRIV_UPVOTE",
+    "flag": "PRIV_FLAG",
+    "comment": "PRIV_COMMENT",
+    "downvote": "PRIV_DOWNVOTE",
+    "create_tags": "PRIV_CREATE_TAGS",
+    "close": "PRIV_CLOSE",
+    "edit_others": "PRIV_EDIT_OTHERS",
+}
+
+
+def threshold(privilege: str) -> int:
+    return int(current_app.config[PRIVILEGES[privilege]])
+
+
+def has_privilege(user: Any, privilege: str) -> bool:
+    if not _signed_in(user) or user.is_suspended:
+        return False
+    return user.is_staff or user.reputation >= threshold(privilege)
+
+
+def _signed_in(user: Any) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def _writer(user: Any) -> str | None:
+    """The checks every write shares: signed in, not suspended."""
+    if not _signed_in(user):
+        return "Log in first."
+    if user.is_suspended:
+        reason = f": {user.suspension_reason}" if user.suspension_reason else ""
+        until = user.suspended_until.strftime("%Y-%m-%d %H:%M UTC")
+        return f"Your account is suspended until {until}{reason}."
+    return None
+
+
+def _privilege(user: Any, privilege: str, what: str) -> str | None:
+    if has_privilege(user, privilege):
+        return None
+    return f"{what} needs {threshold(privilege)} reputation; you have {user.reputation}."
+
+
+def deny_ask(user: Any) -> str | None:
+    return _writer(user) or _privilege(user, "ask", "Asking")
+
+
+def deny_answer(user: Any, question: Any) -> str | None:
+    if question.is_deleted:
+        return "This question has been deleted."
+    if question.status == "closed":
+        return "This question is closed and no longer accepts answers."
+    return _writer(user) or _privilege(user, "answer", "Answering")
+
+
+def deny_comment(user: Any, post: Any) -> str | None:
+    if denial := _writer(user):
+        return denial
+    if post.is_deleted:
+        return "You cannot comment on a deleted post."
+    if post.author_id == user.id:
+        return None
+    # Askers may always comment on the answers to their own question.
+    if post.type == "answer" and post.question.author_id == user.id:
+        return None
+    return _privilege(user, "comment", "Commenting on other people's posts")
+
+
+def deny_vote(user: Any, post: Any, value: int) -> str | None:
+    if denial := _writer(user):
+        return denial
+    if post.is_deleted:
+        return "You cannot vote on a deleted post."
+    if post.author_id == user.id:
+        return "You cannot vote on your own post."
+    if value > 0:
+        return _privilege(user, "upvote", "Voting up")
+    if value < 0:
+        return _privilege(user, "downvote", "Voting down")
+    return None
+
+
+def deny_accept(user: Any, answer: Any) -> str | None:
+    if denial := _writer(user):
+        return denial
+    if answer.is_deleted or answer.question.is_deleted:
+        return "You cannot accept a deleted answer."
+    if answer.question.author_id != user.id:
+        return "Only the person who asked the question can accept an answer."
+    return None
+
+
+def deny_edit(user: Any, post: Any) -> str | None:
+    if denial := _writer(user):
+        return denial
+    if post.is_deleted and not user.is_moderator:
+        return "You cannot edit a deleted post."
+    if post.author_id == user.id:
+        return None
+    return _privilege(user, "edit_others", "Editing other people's posts")
+
+
+def deny_delete(user: Any, post: Any) -> str | None:
+    if denial := _writer(user):
+        return denial
+    if post.is_deleted:
+        return "This post is already deleted."
+    if user.is_moderator:
+        return None
+    if post.author_id != user.id:
+        return "You can only delete your own posts."
+    return None
+
+
+def deny_create_tag(user: Any) -> str | None:
+    return _writer(user) or _privilege(user, "create_tags", "Creating new tags")
+
+
+def deny_delete_comment(user: Any, comment: Any) -> str | None:
+    if denial := _writer(user):
+        return denial
+    if comment.author_id == user.id or user.is_moderator:
+        return None
+    return "You can only delete your own comments."
+
+
+RULES: dict[str, Callable[..., str | None]] = {
+    "ask": deny_ask,
+    "answer": deny_answer,
+    "comment": deny_comment,
+    "vote": deny_vote,
+    "accept": deny_accept,
+    "edit": deny_edit,
+    "delete": deny_delete,
+    "create_tag": deny_create_tag,
+    "delete_comment": deny_delete_comment,
+}
+
+
+def can(action: str, user: Any, *args: Any) -> bool:
+    return RULES[action](user, *args) is None
+
+
+def require(action: str, user: Any, *args: Any) -> None:
+    if (denial := RULES[action](user, *args)) is not None:
+        raise PermissionDenied(denial)

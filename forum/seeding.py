@@ -1,0 +1,126 @@
+"""Demo content for `flask seed-demo`, created through the same services as
+real posts so votes, acceptance and reputation follow the rules."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from forum.errors import ForumError
+from forum.extensions import db
+from forum.inputs import QuestionDraft
+from forum.models import Comment, Post, Question, ReputationEvent, Revision, Tag, User, utcnow
+from forum.services import accepting, posting, reputation, voting
+
+DEMO_PASSWORD = "crowdfix-demo-2026"
+
+
+def is_empty() -> bool:
+    return not db.session.scalar(select(func.count()).select_from(Question))
+
+
+def _make_users(specs) -> dict[str, User]:
+    from werkzeug.security import generate_password_hash
+
+    password_hash = generate_password_hash(DEMO_PASSWORD)
+    long_ago = utcnow() - timedelta(days=400)
+    users: dict[str, User] = {}
+    for spec in specs:
+        user = db.session.scalar(select(User).where(User.username_lower == spec["username"].lower()))
+        if user is None:
+            user = User(username=spec["username"], username_lower=spec["username"].lower(),
+                        email=spec["email"].lower(), password_hash=password_hash,
+                        role=spec.get("role", "member"), created_at=long_ago)
+            db.session.add(user)
+            db.session.flush()
+            if spec.get("bonus"):
+                event = reputation.award(user.id, reputation.BONUS, post_id=None, actor_id=None,
+                                         points=int(spec["bonus"]))
+                event.created_at = long_ago
+            reputation.refresh(user.id)
+        users[spec["username"]] = user
+    db.session.commit()
+    return users
+
+
+def _ensure_tags(threads) -> None:
+    names = sorted({t for thread in threads for t in thread["tags"]})
+    existing = set(db.session.scalars(select(Tag.name).where(Tag.name.in_(names))))
+    db.session.add_all(Tag(name=n) for n in names if n not in existing)
+    db.session.commit()
+
+
+def _votes(post: Post, net: int, users: list[User], rng: random.Random) -> int:
+    value = 1 if net > 0 else -1
+    cast = 0
+    for voter in rng.sample(users, len(users)):
+        if cast >= abs(net):
+            break
+        try:
+            voting.cast_vote(voter, post.id, value)
+            cast += 1
+        except ForumError:
+            continue
+    return cast
+
+
+def _backdate(post_ids: list[int], when_by_post: dict[int, object]) -> None:
+    for post_id in post_ids:
+        when = when_by_post[post_id]
+        db.session.execute(update(Post).where(Post.id == post_id).values(created_at=when))
+        db.session.execute(update(Revision).where(Revision.post_id == post_id).values(created_at=when))
+        db.session.execute(update(Comment).where(Comment.post_id == post_id).values(created_at=when))
+        db.session.execute(update(ReputationEvent).where(ReputationEvent.post_id == post_id)
+                           .values(created_at=when))
+    db.session.commit()
+
+
+def seed_demo(seed: int = 2026) -> dict[str, int]:
+    from forum import demo_content
+
+    rng = random.Random(seed)
+    users = _make_users(demo_content.USERS)
+    everyone = list(users.values())
+    _ensure_tags(demo_content.THREADS)
+    counts = {"users": len(users), "questions": 0, "answers": 0, "comments": 0, "votes": 0}
+    now = utcnow()
+    for spec in demo_content.THREADS:
+        asker = users[spec["author"]]
+        asked_at = now - timedelta(days=spec["days_ago"], hours=rng.randint(0, 12))
+        question = posting.ask_question(asker, QuestionDraft(
+            title=spec["title"], body=spec["body"], tags=tuple(spec["tags"]),
+            product=spec.get("product"),
+        ))
+        counts["questions"] += 1
+        when = {question.id: asked_at}
+        latest = asked_at
+        for comment in spec.get("comments", []):
+            try:
+                posting.add_comment(users[comment["author"]], question.id, comment["body"])
+                counts["comments"] += 1
+            except ForumError:
+                pass
+        counts["votes"] += _votes(question, spec.get("votes", 0), everyone, rng)
+        for answer_spec in spec.get("answers", []):
+            answer = posting.post_answer(users[answer_spec["author"]], question.id, answer_spec["body"])
+            counts["answers"] += 1
+            answered_at = asked_at + timedelta(hours=answer_spec.get("hours_after", 5))
+            when[answer.id] = answered_at
+            latest = max(latest, answered_at)
+            for comment in answer_spec.get("comments", []):
+                try:
+                    posting.add_comment(users[comment["author"]], answer.id, comment["body"])
+                    counts["comments"] += 1
+                except ForumError:
+                    pass
+            counts["votes"] += _votes(answer, answer_spec.get("votes", 0), everyone, rng)
+            if answer_spec.get("accepted"):
+                accepting.accept_answer(asker, answer.id)
+        _backdate(list(when), when)
+        db.session.execute(update(Post).where(Post.id == question.id)
+                           .values(last_activity_at=min(latest, now)))
+        db.session.commit()
+    reputation.recount_all()
+    return counts

@@ -1,0 +1,229 @@
+"""Asking, answering, commenting, editing and deleting posts."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+
+from forum import permissions, search_sync
+from forum.errors import Conflict, NotFound, ValidationError
+from forum.extensions import db
+from forum.inputs import PostEdit, QuestionDraft
+from forum.markup import render_comment, render_markdown
+from forum.models import Answer, Comment, Post, Question, Revision, utcnow
+from forum.services import reputation
+from forum.services.locking import lock_post, lock_users
+from forum.services.tagging import adjust_counts, resolve_tags
+from forum.slugs import slugify
+
+
+def _commit_or_rollback() -> None:
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def get_post(post_id: int, *, include_deleted: bool = False) -> Post:
+    post = db.session.get(Post, post_id)
+    if post is None or (post.is_deleted and not include_deleted):
+        raise NotFound(f"Post {post_id} does not exist.")
+    return post
+
+
+def get_question(question_id: int, *, include_deleted: bool = False) -> Question:
+    post = db.session.get(Post, question_id)
+    if not isinstance(post, Question) or (post.is_deleted and not include_deleted):
+        raise NotFound(f"Question {question_id} does not exist.")
+    return post
+
+
+def get_answer(answer_id: int) -> Answer:
+    post = db.session.get(Post, answer_id)
+    if not isinstance(post, Answer) or post.is_deleted:
+        raise NotFound(f"Answer {answer_id} does not exist.")
+    return post
+
+
+def _add_revision(post: Post, author_id: int, comment: str = "") -> None:
+    number = (db.session.scalar(
+        select(func.max(Revision.number)).where(Revision.post_id == post.id)
+    ) or 0) + 1
+    db.session.add(Revision(
+        post_id=post.id, number=number, author_id=author_id, body=post.body,
+        title=post.title if isinstance(post, Question) else None,
+        tags=" ".join(post.tag_names) if isinstance(post, Question) else None,
+        comment=comment,
+    ))
+
+
+def ask_question(user, draft: QuestionDraft) -> Question:
+    try:
+        permissions.require("ask", user)
+        tags = resolve_tags(user, draft.tags)
+        now = utcnow()
+        question = Question(
+            author_id=user.id, title=draft.title, slug=slugify(draft.title), body=draft.body,
+            body_html=render_markdown(draft.body), product=draft.product, status="open",
+            tags=tags, created_at=now, last_activity_at=now,
+        )
+        db.session.add(question)
+        db.session.flush()
+        adjust_counts(tags, +1)
+        _add_revision(question, user.id, "asked")
+        search_sync.thread_changed(question.id)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return question
+
+
+def post_answer(user, question_id: int, body: str) -> Answer:
+    try:
+        question = lock_post(question_id)
+        if not isinstance(question, Question):
+            raise NotFound(f"Question {question_id} does not exist.")
+        permissions.require("answer", user, question)
+        now = utcnow()
+        answer = Answer(author_id=user.id, question_id=question.id, body=body,
+                        body_html=render_markdown(body), created_at=now, last_activity_at=now)
+        db.session.add(answer)
+        db.session.flush()
+        _add_revision(answer, user.id, "answered")
+        question.answer_count = _count_answers(question.id)
+        question.last_activity_at = now
+        search_sync.thread_changed(question.id)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return answer
+
+
+def _count_answers(question_id: int) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Answer).where(
+            Answer.question_id == question_id, Answer.deleted_at.is_(None)
+        )
+    )
+
+
+def add_comment(user, post_id: int, body: str) -> Comment:
+    try:
+        post = get_post(post_id)
+        permissions.require("comment", user, post)
+        comment = Comment(post_id=post.id, author_id=user.id, body=body,
+                          body_html=render_comment(body))
+        db.session.add(comment)
+        db.session.execute(
+            update(Post).where(Post.id == post.id).values(comment_count=Post.comment_count + 1)
+        )
+        search_sync.thread_changed(post.question_id or post.id)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return comment
+
+
+def delete_comment(user, comment_id: int) -> None:
+    try:
+        comment = db.session.get(Comment, comment_id)
+        if comment is None or comment.deleted_at is not None:
+            raise NotFound(f"Comment {comment_id} does not exist.")
+        permissions.require("delete_comment", user, comment)
+        comment.deleted_at = utcnow()
+        db.session.execute(
+            update(Post).where(Post.id == comment.post_id)
+            .values(comment_count=Post.comment_count - 1)
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def edit_post(user, post_id: int, edit: PostEdit) -> Post:
+    """Apply an edit and record it as a new revision. No-op edits are refused."""
+    try:
+        post = get_post(post_id)
+        permissions.require("edit", user, post)
+        changed = False
+        if edit.body is not None and edit.body != post.body:
+            post.body = edit.body
+            post.body_html = render_markdown(edit.body)
+            changed = True
+        if isinstance(post, Question):
+            if edit.title is not None and edit.title != post.title:
+                post.title = edit.title
+                post.slug = slugify(edit.title)
+                changed = True
+            if edit.tags is not None and list(edit.tags) != post.tag_names:
+                new_tags = resolve_tags(user, edit.tags)
+                db.session.flush()
+                old_ids = {t.id for t in post.tags}
+                new_ids = {t.id for t in new_tags}
+                adjust_counts([t for t in post.tags if t.id not in new_ids], -1)
+                adjust_counts([t for t in new_tags if t.id not in old_ids], +1)
+                post.tags = new_tags
+                changed = True
+        if not changed:
+            raise ValidationError({"body": "The edit changes nothing."})
+        now = utcnow()
+        post.edited_at = now
+        post.edited_by_id = user.id
+        question = post if isinstance(post, Question) else post.question
+        question.last_activity_at = now
+        db.session.flush()
+        _add_revision(post, user.id, edit.comment)
+        search_sync.thread_changed(question.id)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return post
+
+
+def delete_post(user, post_id: int) -> Post:
+    """Soft delete. The post's reputation events are reversed."""
+    try:
+        post = lock_post(post_id)
+        permissions.require("delete", user, post)
+        if isinstance(post, Question) and not user.is_moderator:
+            helped = db.session.scalar(
+                select(func.count()).select_from(Answer).where(
+                    Answer.question_id == post.id, Answer.deleted_at.is_(None),
+                    Answer.score > 0,
+                )
+            )
+            if post.accepted_answer_id or helped:
+                raise Conflict(
+                    "This question has an accepted or upvoted answer; deleting it would "
+                    "throw away other people's work. Ask a moderator if it must go."
+                )
+        now = utcnow()
+        post.deleted_at = now
+        post.deleted_by_id = user.id
+        touched = reputation.reverse_for_post(post.id)
+        if isinstance(post, Answer):
+            question = lock_post(post.question_id)
+            if question.accepted_answer_id == post.id:
+                question.accepted_answer_id = None
+            question.answer_count = _count_answers(question.id)
+        else:
+            adjust_counts(post.tags, -1)
+        lock_users(*touched)
+        reputation.refresh(*touched)
+        search_sync.thread_changed(post.question_id or post.id)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return post
+
+
+def revisions(post_id: int) -> list[Revision]:
+    return list(db.session.scalars(
+        select(Revision).where(Revision.post_id == post_id).order_by(Revision.number)
+    ))

@@ -1,0 +1,81 @@
+"""Register, log in, log out."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from forum import inputs
+from forum.errors import ValidationError
+from forum.extensions import db, limiter
+from forum.models import User
+from forum.services import accounts
+from forum.web import safe_next
+
+bp = Blueprint("auth", __name__)
+
+
+def configure_login(login_manager) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Log in to continue."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def _login_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN"]
+
+
+def _register_limit() -> str:
+    return current_app.config["RATELIMIT_REGISTER"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("questions.index"))
+    next_url = safe_next(request.values.get("next"))
+    if request.method == "GET":
+        return render_template("auth/login.html", form={}, error=None, next_url=next_url)
+    user = accounts.authenticate(request.form.get("username", ""), request.form.get("password", ""))
+    if user is None:
+        error = "That username or email and password do not match an account."
+        return render_template("auth/login.html", form=request.form, error=error,
+                               next_url=next_url), 401
+    login_user(user, remember=bool(request.form.get("remember")))
+    flash(f"Welcome back, {user.username}.", "success")
+    return redirect(next_url)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_register_limit, methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("questions.index"))
+    if request.method == "GET":
+        return render_template("auth/register.html", form={}, errors={})
+    registration, errors = inputs.parse_registration(request.form)
+    if not errors:
+        try:
+            user = accounts.register_user(registration)
+        except ValidationError as e:
+            errors = e.errors
+        else:
+            login_user(user)
+            flash("Welcome to the community! Search first, then ask.", "success")
+            return redirect(url_for("questions.index"))
+    return render_template("auth/register.html", form=request.form, errors=errors), 422
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+@login_required
+def logout():
+    if request.method == "GET":
+        return render_template("auth/logout.html")
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("questions.index"))

@@ -1,0 +1,144 @@
+"""Actions on any post: vote, accept, comment, edit, delete, history, preview."""
+
+from __future__ import annotations
+
+import difflib
+
+from flask import Blueprint, jsonify, redirect, render_template, request
+from flask_login import current_user, login_required
+from markupsafe import Markup, escape
+
+from forum import inputs
+from forum.errors import ValidationError
+from forum.markup import render_markdown
+from forum.models import Question
+from forum.services import accepting, posting, voting
+from forum.web.context import question_url
+from forum.web.errors import json_error, wants_json
+
+bp = Blueprint("posts", __name__)
+
+
+def _thread_url(post, anchor: bool = True) -> str:
+    if isinstance(post, Question):
+        return question_url(post)
+    return question_url(post.question, _anchor=f"answer-{post.id}" if anchor else None)
+
+
+@bp.route("/posts/<int:post_id>/vote", methods=["POST"])
+@login_required
+def vote(post_id: int):
+    value, errors = inputs.parse_vote(request.form)
+    if errors:
+        raise ValidationError(errors)
+    result = voting.cast_vote(current_user, post_id, value)
+    if wants_json():
+        return jsonify(post_id=result.post_id, score=result.score, my_vote=result.my_vote)
+    return redirect(_thread_url(posting.get_post(post_id)), 303)
+
+
+@bp.route("/answers/<int:answer_id>/accept", methods=["POST"])
+@login_required
+def accept(answer_id: int):
+    if request.form.get("action") == "unaccept":
+        answer = accepting.unaccept_answer(current_user, answer_id)
+    else:
+        answer = accepting.accept_answer(current_user, answer_id)
+    return redirect(_thread_url(answer), 303)
+
+
+@bp.route("/posts/<int:post_id>/comments", methods=["POST"])
+@login_required
+def comment(post_id: int):
+    body, errors = inputs.parse_comment(request.form)
+    if errors:
+        raise ValidationError(errors, f"Comment not added: {errors['body']}")
+    created = posting.add_comment(current_user, post_id, body)
+    post = posting.get_post(post_id)
+    if wants_json():
+        return jsonify(id=created.id, body_html=created.body_html), 201
+    return redirect(_thread_url(post), 303)
+
+
+@bp.route("/comments/<int:comment_id>/delete", methods=["POST"])
+@login_required
+def delete_comment(comment_id: int):
+    posting.delete_comment(current_user, comment_id)
+    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url) else "/", 303)
+
+
+@bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(post_id: int):
+    post = posting.get_post(post_id)
+    is_question = isinstance(post, Question)
+    if request.method == "GET":
+        form = {"title": post.title, "body": post.body,
+                "tags": " ".join(post.tag_names) if is_question else ""}
+        return render_template("posts/edit.html", post=post, form=form, errors={}, preview=None)
+    data = {k: request.form.get(k, "") for k in ("body", "comment")}
+    if is_question:
+        data.update(title=request.form.get("title", ""), tags=request.form.get("tags", ""))
+    edit_draft, errors = inputs.parse_edit(data, is_question)
+    if not errors and not request.form.get("preview"):
+        try:
+            posting.edit_post(current_user, post_id, edit_draft)
+        except ValidationError as e:
+            errors = e.errors
+        else:
+            return redirect(_thread_url(post), 303)
+    preview = render_markdown(request.form.get("body", "")) if request.form.get("preview") else None
+    return render_template("posts/edit.html", post=post, form=request.form, errors=errors,
+                           preview=preview), (422 if errors else 200)
+
+
+@bp.route("/posts/<int:post_id>/delete", methods=["POST"])
+@login_required
+def delete(post_id: int):
+    post = posting.delete_post(current_user, post_id)
+    if isinstance(post, Question):
+        return redirect("/", 303)
+    return redirect(_thread_url(post, anchor=False), 303)
+
+
+def _diff(old: str, new: str) -> Markup:
+    """An inline word diff as HTML: escaped text in <del>/<ins>."""
+    old_words, new_words = old.split(" "), new.split(" ")
+    out = []
+    matcher = difflib.SequenceMatcher(a=old_words, b=new_words, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            out.append(escape(" ".join(old_words[a1:a2])))
+            continue
+        if a2 > a1:
+            out.append(Markup("<del>%s</del>") % " ".join(old_words[a1:a2]))
+        if b2 > b1:
+            out.append(Markup("<ins>%s</ins>") % " ".join(new_words[b1:b2]))
+    return Markup(" ").join(out)
+
+
+@bp.route("/posts/<int:post_id>/revisions")
+def revisions(post_id: int):
+    post = posting.get_post(post_id)
+    revs = posting.revisions(post_id)
+    steps = []
+    previous = None
+    for rev in revs:
+        steps.append({
+            "rev": rev,
+            "title_diff": _diff(previous.title or "", rev.title or "") if previous and rev.title != previous.title else None,
+            "tags_diff": _diff(previous.tags or "", rev.tags or "") if previous and rev.tags != previous.tags else None,
+            "body_diff": _diff(previous.body, rev.body) if previous else None,
+        })
+        previous = rev
+    steps.reverse()
+    return render_template("posts/revisions.html", post=post, steps=steps,
+                           thread_url=_thread_url(post))
+
+
+@bp.route("/preview", methods=["POST"])
+def preview():
+    text = request.form.get("body", "")
+    if len(text) > 60_000:
+        return json_error(413, "Too long to preview.")
+    return jsonify(html=render_markdown(text))

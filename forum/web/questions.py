@@ -1,0 +1,75 @@
+"""Question lists, a thread, asking and answering."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request
+from flask_login import current_user, login_required
+
+from forum import inputs
+from forum.errors import ValidationError
+from forum.markup import render_markdown
+from forum.services import browsing, posting
+from forum.web.context import question_url
+
+bp = Blueprint("questions", __name__)
+
+
+@bp.route("/")
+def index():
+    query = inputs.parse_list_query(request.args, current_app.config["QUESTIONS_PER_PAGE"])
+    page = browsing.list_questions(query)
+    return render_template("questions/index.html", page=page, query=query,
+                           tags=browsing.popular_tags(limit=30))
+
+
+@bp.route("/questions")
+def listing():
+    return index()
+
+
+@bp.route("/questions/<int:question_id>")
+@bp.route("/questions/<int:question_id>/<slug>")
+def show(question_id: int, slug: str | None = None):
+    thread = browsing.load_thread(question_id, current_user)
+    if slug != thread.question.slug:
+        return redirect(question_url(thread.question), 301)
+    return render_template("questions/show.html", thread=thread, question=thread.question,
+                           answer_form={}, errors={})
+
+
+@bp.route("/ask", methods=["GET", "POST"])
+@login_required
+def ask():
+    form = request.form
+    if request.method == "GET":
+        return render_template("questions/ask.html", form={}, errors={}, preview=None)
+    draft, errors = inputs.parse_question(form)
+    if form.get("preview") or errors:
+        preview = render_markdown(form.get("body", "")) if form.get("preview") else None
+        status = 422 if errors and not form.get("preview") else 200
+        return render_template("questions/ask.html", form=form, errors=errors,
+                               preview=preview), status
+    try:
+        question = posting.ask_question(current_user, draft)
+    except ValidationError as e:
+        return render_template("questions/ask.html", form=form, errors=e.errors,
+                               preview=None), 422
+    return redirect(question_url(question), 303)
+
+
+@bp.route("/questions/<int:question_id>/answers", methods=["POST"])
+@login_required
+def answer(question_id: int):
+    body, errors = inputs.parse_body(request.form)
+    if not errors and not request.form.get("preview"):
+        try:
+            created = posting.post_answer(current_user, question_id, body)
+        except ValidationError as e:
+            errors = e.errors
+        else:
+            return redirect(question_url(created.question, _anchor=f"answer-{created.id}"), 303)
+    thread = browsing.load_thread(question_id, current_user)
+    preview = render_markdown(request.form.get("body", "")) if request.form.get("preview") else None
+    return render_template("questions/show.html", thread=thread, question=thread.question,
+                           answer_form=request.form, errors=errors,
+                           answer_preview=preview), (422 if errors else 200)

@@ -1,0 +1,27 @@
+"""Tag pages."""
+
+from flask import Blueprint, current_app, jsonify, render_template, request
+
+from forum import inputs
+from forum.services import browsing
+
+bp = Blueprint("tags", __name__)
+
+
+@bp.route("/tags")
+def index():
+    prefix = (request.args.get("q") or "").strip()[:35] or None
+    tags = browsing.popular_tags(limit=500, prefix=prefix)
+    if request.args.get("format") == "json":
+        return jsonify(tags=[{"name": t.name, "count": t.question_count} for t in tags[:20]])
+    return render_template("tags/index.html", tags=tags, prefix=prefix or "")
+
+
+@bp.route("/tags/<name>")
+def show(name: str):
+    tag = browsing.get_tag(name)
+    args = request.args.to_dict()
+    args["tag"] = tag.name
+    query = inputs.parse_list_query(args, current_app.config["QUESTIONS_PER_PAGE"])
+    page = browsing.list_questions(query)
+    return render_template("tags/show.html", tag=tag, page=page, query=query)
