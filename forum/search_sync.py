@@ -39,7 +39,7 @@ def _after_commit(session: Session) -> None:
         listener(set(changed))
 
 
-def _after_rollback(session: Session) -> None:
+def _after_rollback(session: Session, previous_transaction=None) -> None:
     session.info.pop(_KEY, None)
 
 

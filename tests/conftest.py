@@ -1,0 +1,147 @@
+"""Fixtures: an app on a database built by the migrations (SQLite by default,
+PostgreSQL when TEST_DATABASE_URL is set), clients, and a login helper."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from flask import g
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from forum.app import create_app
+from forum.extensions import db
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+TABLES_IN_ORDER = (
+    "reputation_events", "votes", "comments", "revisions", "question_tags",
+    "api_tokens", "posts", "tags", "users",
+)
+
+
+class FreshLoginClient(FlaskClient):
+    """pytest-flask keeps one app context per test, so Flask-Login's cached user
+    in `g` would leak between clients; drop it before each request."""
+
+    def open(self, *args, **kwargs):
+        g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
+
+
+def base_config(tmp_path: Path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SEARCH_INDEX_DIR": str(tmp_path / "index"),
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "SERVER_NAME": "crowdfix.test",
+    }
+
+
+def migrate(url: str, tmp_path: Path) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app({**base_config(tmp_path), "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory):
+    """Run the migrations once per session: into a SQLite file that each test
+    copies, or into the PostgreSQL test database that each test truncates."""
+    workdir = tmp_path_factory.mktemp("migrated")
+    if PG_URL:
+        engine = create_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        migrate(PG_URL, workdir)
+        return PG_URL
+    path = workdir / "template.db"
+    migrate(f"sqlite:///{path}", workdir)
+    return path
+
+
+@pytest.fixture
+def database_url(database_template, tmp_path):
+    if PG_URL:
+        yield PG_URL
+        engine = create_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(TABLES_IN_ORDER)} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return
+    path = tmp_path / "crowdfix.db"
+    shutil.copy(database_template, path)
+    yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def config_overrides():
+    """Override in a test module to change settings."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, tmp_path, config_overrides):
+    app = create_app({**base_config(tmp_path), "SQLALCHEMY_DATABASE_URI": database_url,
+                      **config_overrides})
+    app.test_client_class = FreshLoginClient
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, user, password: str | None = None, remember: bool = False):
+        from tests.factories import PASSWORD
+
+        return self.client.post("/login", data={
+            "username": user.username, "password": password or PASSWORD,
+            "remember": "y" if remember else "",
+        })
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+@pytest.fixture
+def api(client):
+    """Call the API as a user: api.post(user, '/api/v1/...', json=...)."""
+    from forum.services import accounts
+
+    class Api:
+        tokens: dict[int, str] = {}
+
+        def _headers(self, user):
+            if user is None:
+                return {}
+            if user.id not in self.tokens:
+                self.tokens[user.id] = accounts.issue_token(user)
+            return {"Authorization": f"Bearer {self.tokens[user.id]}"}
+
+        def __getattr__(self, method):
+            def call(user, url, **kwargs):
+                headers = {**self._headers(user), **kwargs.pop("headers", {})}
+                return getattr(client, method)(url, headers=headers, **kwargs)
+            return call
+
+    return Api()

@@ -1,0 +1,62 @@
+"""Factory helpers: users with a given reputation, questions, answers."""
+
+from __future__ import annotations
+
+import itertools
+from functools import cache
+
+from werkzeug.security import generate_password_hash
+
+from forum.extensions import db
+from forum.inputs import QuestionDraft
+from forum.models import Tag, User
+from forum.services import posting, reputation
+
+PASSWORD = "correct-horse-battery"
+_counter = itertools.count(1)
+
+
+@cache
+def _password_hash() -> str:
+    return generate_password_hash(PASSWORD)
+
+
+def make_user(username: str | None = None, *, role: str = "member", reputation_points: int = 1,
+              email: str | None = None) -> User:
+    """A user whose reputation comes from a ledger bonus, so recount agrees."""
+    n = next(_counter)
+    username = username or f"user{n}"
+    user = User(username=username, username_lower=username.lower(),
+                email=email or f"{username.lower()}@example.com",
+                password_hash=_password_hash(), role=role)
+    db.session.add(user)
+    db.session.flush()
+    if reputation_points > 1:
+        reputation.award(user.id, reputation.BONUS, post_id=None, actor_id=None,
+                         points=reputation_points - 1)
+    reputation.refresh(user.id)
+    db.session.commit()
+    return user
+
+
+def ensure_tags(*names: str) -> None:
+    existing = set(db.session.scalars(db.select(Tag.name).where(Tag.name.in_(names))))
+    db.session.add_all(Tag(name=n) for n in names if n not in existing)
+    db.session.commit()
+
+
+def make_question(author: User | None = None, *, title: str | None = None,
+                  body: str = "My laptop drops the Wi-Fi connection every few minutes.",
+                  tags: tuple[str, ...] = ("wifi",), product: str | None = None):
+    author = author or make_user()
+    ensure_tags(*tags)
+    n = next(_counter)
+    title = title or f"Wi-Fi keeps disconnecting on my laptop (case {n})"
+    return posting.ask_question(author, QuestionDraft(title=title, body=body, tags=tags,
+                                                      product=product))
+
+
+def make_answer(question, author: User | None = None, *,
+                body: str = "Update the wireless driver and turn off power saving for the adapter."):
+    author = author or make_user()
+    return posting.post_answer(author, question.id, body)
