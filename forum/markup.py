@@ -1,14 +1,7 @@
-"""The one and only path from user-supplied text to HTML.
-
-Pipeline: Markdown -> HTML -> bleach ``Cleaner`` (explicit allow-list, with a
-``LinkifyFilter`` run inside the same pass) -> safe HTML string.
-
-Markdown is allowed to emit raw HTML; safety comes *only* from the sanitiser,
-so the allow-lists below are the security boundary.  Keep them small.
-
-bleach's Cleaner and python-markdown's Markdown both keep parser state and are
-documented as not thread-safe, so each thread builds its own set exactly once
-(``_local``) and reuses it for every call.
+"""The one and only path from user text to HTML: python-markdown, then a bleach
+``Cleaner`` (explicit allow-lists below; ``LinkifyFilter`` in the same pass).
+Markdown may emit raw HTML, so the allow-lists ARE the security boundary.
+Cleaners and Markdown objects are not thread-safe: each thread builds its set once.
 """
 
 from __future__ import annotations
@@ -22,184 +15,171 @@ from functools import partial
 import bleach
 import markdown
 from bleach.linkifier import LinkifyFilter, build_url_re
+from markdown.inlinepatterns import LinkInlineProcessor
 from pygments.formatters.html import HtmlFormatter
 from pygments.token import STANDARD_TYPES
 
 __all__ = ["render_markdown", "render_comment", "strip_markup"]
-
 log = logging.getLogger(__name__)
+_local = threading.local()
 
-#: Tags a post may contain.  No forms, frames, scripts, styles, media, SVG/MathML.
+#: Post tags: text structure, code, tables, links, images.  Deliberately absent:
+#: script/style/iframe/object/embed/form/input/svg/math/video/audio/meta/base/details.
 POST_TAGS = frozenset({
-    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
-    "code", "span", "div", "em", "strong", "del", "s", "sup", "sub", "a", "img",
-    "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tr", "th",
-    "td", "kbd", "abbr",
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "code",
+    "span", "div", "em", "strong", "del", "s", "sup", "sub", "a", "img", "ul", "ol", "li",
+    "dl", "dt", "dd", "table", "thead", "tbody", "tr", "th", "td", "kbd", "abbr",
 })
-#: Per-tag attributes.  No ``style`` and no ``on*`` anywhere; ``class`` values
-#: are further restricted by ``_class_ok`` so users cannot borrow site CSS.
+#: Post attributes.  No style/on*/id/target anywhere.  ``_post_attr`` limits ``class`` to
+#: Pygments/highlight/language-* names (no borrowing site CSS), img src to absolute http(s).
 POST_ATTRS = {
-    "a": {"href", "title", "rel"},
-    "img": {"src", "alt", "title", "width", "height"},
+    "a": {"href", "title", "rel"}, "img": {"src", "alt", "title", "width", "height"},
     "span": {"class"}, "div": {"class"}, "code": {"class"}, "pre": {"class"},
     "th": {"align"}, "td": {"align"}, "abbr": {"title"},
 }
-#: Comments: inline formatting and links only.
+#: Comments: inline formatting and links only (no <p>, no images, no classes).
 COMMENT_TAGS = frozenset({"a", "em", "strong", "code", "del", "s"})
 COMMENT_ATTRS = {"a": {"href", "title", "rel"}}
-#: URL schemes allowed in href/src (relative URLs are allowed in href only).
+#: Schemes allowed in href/src; bleach also lets scheme-less (relative) hrefs through.
 PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
 
+_MAX_LINK_SCAN = 2048  # chars a Markdown [text](url "title") may span
 _PYGMENTS_CLASSES = frozenset(STANDARD_TYPES.values()) - {""} | {"hll"}
 _LANG_CLASS = re.compile(r"language-[\w#+.-]{1,40}\Z", re.ASCII)
 _URL_JUNK = re.compile(r"[`\x00-\x20\x7f-\xa0\s]+|[^\x00-\x7f]")
+_SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):")
+_LINK_TEXT = re.compile(r"(?:[^\[\]]++|\[(?:[^\[\]]++|\[[^\[\]]*+\])*+\])*+\]")
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
-_BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|td|th|tr|dt|dd|pre|blockquote|div)>|<br\s*/?>|<hr\s*/?>")
+_BLOCK_END = re.compile(r"</(?:p|li|h\d|t[dhr]|d[dt]|pre|blockquote|div)>|<[bh]r>")
 _WS = re.compile(r"\s+")
 
 
 def _normalized_url(value: str) -> str:
-    """Entity-decode, drop whitespace/control/non-ASCII, lowercase (as browsers see it)."""
+    """Entity-decode, drop whitespace/controls/non-ASCII, lowercase: what a browser parses."""
     return _URL_JUNK.sub("", html.unescape(value)).lower()
 
 
-def _class_ok(tag: str, value: str) -> bool:
-    """Only Pygments token classes on span, ``highlight`` / ``language-*`` elsewhere."""
-    for cls in value.split():
-        if tag == "span" and cls in _PYGMENTS_CLASSES:
-            continue
-        if cls == "highlight" or (tag in ("pre", "code") and _LANG_CLASS.match(cls)):
-            continue
-        return False
-    return True
-
-
 def _post_attr(tag: str, name: str, value: str) -> bool:
-    """Attribute filter for posts: allow-list plus value checks for class and img src."""
+    """bleach attribute filter for posts: ``POST_ATTRS`` plus per-value checks."""
     if name not in POST_ATTRS.get(tag, ()):
         return False
     if name == "class":
-        return _class_ok(tag, value)
+        return all((tag == "span" and c in _PYGMENTS_CLASSES) or c == "highlight"
+                   or (tag in ("pre", "code") and _LANG_CLASS.match(c)) for c in value.split())
     if tag == "img" and name == "src":
         return _normalized_url(value).startswith(("http://", "https://"))
+    if name in ("width", "height"):
+        return value.isdigit() and int(value) <= 4000
     return True
 
 
 def _set_link_attrs(attrs: dict, new: bool = False) -> dict | None:
-    """Linkify callback: force rel, drop target, unwrap anchors without a safe href."""
+    """Linkify callback for every <a>: force rel, drop target, unwrap if no safe href."""
     href = attrs.get((None, "href"))
-    if not href:
-        return None
-    scheme, sep, _ = _normalized_url(href).partition(":")
-    if sep and scheme in ("javascript", "data", "vbscript"):
+    scheme = _SCHEME.match(_normalized_url(href or ""))
+    if not href or (scheme and scheme[1] not in PROTOCOLS):
         return None
     attrs.pop((None, "target"), None)
     attrs[(None, "rel")] = LINK_REL
     return attrs
 
 
+_LINKIFY = partial(LinkifyFilter, callbacks=[_set_link_attrs], skip_tags={"pre", "code"},
+                   url_re=build_url_re(protocols=["http", "https"]))
+
+
 class _Formatter(HtmlFormatter):
-    """Pygments formatter that leaves language-less blocks as plain ``<pre><code>``."""
-
+    """Pygments formatter that leaves language-less code blocks as plain <pre><code>."""
     def format(self, tokensource, outfile):
-        if self.options.get("lang_str") == "language-text":
-            code = html.escape("".join(value for _, value in tokensource), quote=False)
-            outfile.write(f"<pre><code>{code}</code></pre>")
-        else:
-            super().format(tokensource, outfile)
+        if self.options.get("lang_str") != "language-text":
+            return super().format(tokensource, outfile)
+        code = html.escape("".join(value for _, value in tokensource), quote=False)
+        outfile.write(f"<pre><code>{code}</code></pre>")
 
 
-def _linkify():
-    return partial(
-        LinkifyFilter,
-        callbacks=[_set_link_attrs],
-        skip_tags={"pre", "code"},
-        url_re=build_url_re(protocols=["http", "https"]),
-    )
+def _get_text(data: str, index: int) -> tuple[str, int, bool]:
+    """Bounded, C-speed ``getText`` (``]``-terminated link text, 2 nesting levels).
+
+    Stock python-markdown rescans the paragraph for each unmatched ``[``: O(n^2), a
+    30 kB ``[[[[`` body took minutes.  Set per instance in ``_build``, never globally.
+    """
+    m = _LINK_TEXT.match(data, index, index + _MAX_LINK_SCAN)
+    return (data[index : m.end() - 1], m.end(), True) if m else ("", index, False)
 
 
-def _build() -> threading.local:
-    """Build this thread's Markdown instances and Cleaners (once per thread)."""
-    state = _local
-    state.post_md = markdown.Markdown(
+def _build(st: threading.local) -> None:
+    st.post_md = markdown.Markdown(
         extensions=["fenced_code", "codehilite", "tables", "sane_lists"],
-        extension_configs={"codehilite": {
-            "css_class": "highlight", "guess_lang": False, "pygments_formatter": _Formatter,
-        }},
+        extension_configs={
+            "codehilite": {"css_class": "highlight", "guess_lang": False,
+                           "pygments_formatter": _Formatter},
+            "tables": {"use_align_attribute": True},  # align="..." rather than style=""
+        },
     )
-    state.comment_md = markdown.Markdown()
-    # Comments: no block syntax (headings, lists, quotes, code blocks...) and no images.
-    for name in ("indent", "code", "hashheader", "setextheader", "hr", "olist",
-                 "ulist", "quote", "reference"):
-        state.comment_md.parser.blockprocessors.deregister(name)
+    st.comment_md = markdown.Markdown()  # comments: paragraphs + inline syntax only
+    for name in ("indent", "code", "hashheader", "setextheader", "hr", "olist", "ulist",
+                 "quote", "reference"):
+        st.comment_md.parser.blockprocessors.deregister(name)
     for name in ("image_link", "image_reference", "short_image_ref"):
-        state.comment_md.inlinePatterns.deregister(name)
-    state.post_clean = bleach.Cleaner(
-        tags=POST_TAGS, attributes=_post_attr, protocols=PROTOCOLS, strip=True,
-        strip_comments=True, filters=[_linkify()],
-    )
-    state.comment_clean = bleach.Cleaner(
-        tags=COMMENT_TAGS, attributes=COMMENT_ATTRS, protocols=PROTOCOLS, strip=True,
-        strip_comments=True, filters=[_linkify()],
-    )
-    state.text_clean = bleach.Cleaner(tags=set(), attributes={}, strip=True, strip_comments=True)
-    state.ready = True
-    return state
-
-
-_local = threading.local()
+        st.comment_md.inlinePatterns.deregister(name)
+    for proc in (*st.post_md.inlinePatterns, *st.comment_md.inlinePatterns):
+        if isinstance(proc, LinkInlineProcessor):
+            proc.getText = _get_text
+            proc.handleMatch = lambda m, data, _h=proc.handleMatch: _h(
+                m, data[: m.end() + _MAX_LINK_SCAN])
+    st.post_clean = bleach.Cleaner(tags=POST_TAGS, attributes=_post_attr,
+                                   protocols=PROTOCOLS, strip=True, filters=[_LINKIFY])
+    st.comment_clean = bleach.Cleaner(tags=COMMENT_TAGS, attributes=COMMENT_ATTRS,
+                                      protocols=PROTOCOLS, strip=True, filters=[_LINKIFY])
+    st.text_clean = bleach.Cleaner(tags=set(), attributes={}, strip=True)
 
 
 def _state() -> threading.local:
-    return _local if getattr(_local, "ready", False) else _build()
+    if not hasattr(_local, "text_clean"):
+        _build(_local)
+    return _local
 
 
-def _prepare(text) -> str:
-    """Coerce to str and remove NULs, C0 controls, lone surrogates and non-characters."""
-    return _BAD_CHARS.sub("", text if isinstance(text, str) else str(text or ""))
-
-
-def _render(md_attr: str, clean_attr: str, text) -> str:
-    text = _prepare(text)
+def _render(kind: str, text) -> str:
+    # Drop NUL/C0 controls (also markdown's own \x02/\x03 placeholders), lone surrogates.
+    text = _BAD_CHARS.sub("", text if isinstance(text, str) else str(text or ""))
     if not text.strip():
         return ""
     try:
         st = _state()
-        md = getattr(st, md_attr)
-        return getattr(st, clean_attr).clean(md.reset().convert(text)).strip()
-    except Exception:  # noqa: BLE001 - user text must never 500 the page
-        log.exception("markup rendering failed; falling back to escaped text")
-        return f"<p>{html.escape(text)}</p>" if md_attr == "post_md" else html.escape(text)
+        md, cleaner = getattr(st, kind + "_md"), getattr(st, kind + "_clean")
+        return cleaner.clean(md.reset().convert(text)).strip()
+    except Exception:  # e.g. RecursionError on absurd nesting; must never 500 a page
+        log.warning("markup rendering failed; showing escaped text", exc_info=True)
+        _local.__dict__.clear()  # a failed parse leaves Markdown's state stacks dirty
+        return f"<p>{html.escape(text)}</p>" if kind == "post" else html.escape(text)
 
 
 def render_markdown(text: str) -> str:
     """Render a post body (block Markdown + allow-listed raw HTML) to safe HTML."""
-    return _render("post_md", "post_clean", text)
+    return _render("post", text)
 
 
 def render_comment(text: str) -> str:
-    """Render a short comment: inline Markdown only, no wrapping ``<p>``, safe HTML."""
-    return _render("comment_md", "comment_clean", text)
+    """Render a short comment: inline Markdown only, no wrapping <p>, safe HTML."""
+    return _render("comment", text)
 
 
 def strip_markup(text: str, limit: int | None = None) -> str:
-    """Plain-text excerpt of Markdown for list pages and meta descriptions.
+    """Plain-text excerpt for list pages/meta descriptions: NOT HTML, let templates escape it.
 
-    The result is *plain text* (entities decoded), not HTML: let the template
-    autoescape it.  If ``limit`` is given the result is at most ``limit``
-    characters, cut on a word boundary and ending in an ellipsis when cut.
+    With ``limit``: at most ``limit`` chars, cut on a word boundary, ending in an ellipsis.
     """
     try:
-        rendered = _BLOCK_END.sub(lambda m: m.group(0) + " ", render_markdown(text))
-        plain = _WS.sub(" ", html.unescape(_state().text_clean.clean(rendered))).strip()
-    except Exception:  # noqa: BLE001
-        log.exception("strip_markup failed")
-        plain = _WS.sub(" ", _prepare(text)).strip()
+        plain = _state().text_clean.clean(_BLOCK_END.sub(r"\g<0> ", render_markdown(text)))
+    except Exception:  # pragma: no cover - render_markdown already never raises
+        plain = ""
+    plain = _WS.sub(" ", html.unescape(plain)).strip()
     if limit is None or len(plain) <= limit:
         return plain
     if limit <= 1:
-        return "\u2026"[: max(limit, 0)]
+        return "\u2026" if limit == 1 else ""
     cut = plain[: limit - 1]
     if not plain[limit - 1].isspace() and " " in cut:
         cut = cut.rsplit(" ", 1)[0]

@@ -128,7 +128,23 @@ def deny_delete(user: Any, post: Any) -> str | None:
         return None
     if post.author_id != user.id:
         return "You can only delete your own posts."
+    if post.type == "question" and _has_helpful_answers(post):
+        return ("This question has an accepted or upvoted answer; deleting it would throw "
+                "away other people's work. Ask a moderator if it must go.")
     return None
+
+
+def _has_helpful_answers(question: Any) -> bool:
+    from sqlalchemy import exists, select
+
+    from forum.extensions import db
+    from forum.models import Answer
+
+    if question.accepted_answer_id is not None:
+        return True
+    return bool(db.session.scalar(select(exists().where(
+        Answer.question_id == question.id, Answer.deleted_at.is_(None), Answer.score > 0,
+    ))))
 
 
 def deny_create_tag(user: Any) -> str | None:

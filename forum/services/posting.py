@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 
 from forum import permissions, search_sync
-from forum.errors import Conflict, NotFound, ValidationError
+from forum.errors import NotFound, ValidationError
 from forum.extensions import db
 from forum.inputs import PostEdit, QuestionDraft
 from forum.markup import render_comment, render_markdown
@@ -35,6 +35,12 @@ def get_question(question_id: int, *, include_deleted: bool = False) -> Question
     post = db.session.get(Post, question_id)
     if not isinstance(post, Question) or (post.is_deleted and not include_deleted):
         raise NotFound(f"Question {question_id} does not exist.")
+    return post
+
+
+def get_post_for_edit(user, post_id: int) -> Post:
+    post = get_post(post_id)
+    permissions.require("edit", user, post)
     return post
 
 
@@ -190,18 +196,6 @@ def delete_post(user, post_id: int) -> Post:
     try:
         post = lock_post(post_id)
         permissions.require("delete", user, post)
-        if isinstance(post, Question) and not user.is_moderator:
-            helped = db.session.scalar(
-                select(func.count()).select_from(Answer).where(
-                    Answer.question_id == post.id, Answer.deleted_at.is_(None),
-                    Answer.score > 0,
-                )
-            )
-            if post.accepted_answer_id or helped:
-                raise Conflict(
-                    "This question has an accepted or upvoted answer; deleting it would "
-                    "throw away other people's work. Ask a moderator if it must go."
-                )
         now = utcnow()
         post.deleted_at = now
         post.deleted_by_id = user.id

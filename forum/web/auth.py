@@ -20,6 +20,16 @@ def configure_login(login_manager) -> None:
     login_manager.login_message = "Log in to continue."
     login_manager.login_message_category = "info"
 
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from forum.web.errors import json_error, wants_json
+
+        if wants_json():
+            return json_error(401, "Log in first.", "unauthorized")
+        flash(login_manager.login_message, login_manager.login_message_category)
+        next_url = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("auth.login", next=next_url))
+
     @login_manager.user_loader
     def load_user(user_id: str):
         return db.session.get(User, int(user_id)) if user_id.isdigit() else None

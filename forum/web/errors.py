@@ -59,10 +59,7 @@ def register(app: Flask) -> None:
             413: "That request is too large.",
             429: f"Too many requests: {e.description}. Wait a little and try again.",
         }.get(status, e.description or e.name)
-        if wants_json():
-            response = json_error(status, message)
-        else:
-            response = error_page(status, message)
+        response = json_error(status, message) if wants_json() else error_page(status, message)
         if status == 405 and e.valid_methods:
             response.headers["Allow"] = ", ".join(e.valid_methods)
         return response

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import difflib
 
-from flask import Blueprint, jsonify, redirect, render_template, request
+from flask import Blueprint, flash, jsonify, redirect, render_template, request
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
 from forum import inputs
 from forum.errors import ValidationError
+from forum.extensions import limiter
 from forum.markup import render_markdown
 from forum.models import Question
 from forum.services import accepting, posting, voting
@@ -50,11 +51,14 @@ def accept(answer_id: int):
 @bp.route("/posts/<int:post_id>/comments", methods=["POST"])
 @login_required
 def comment(post_id: int):
+    post = posting.get_post(post_id)
     body, errors = inputs.parse_comment(request.form)
     if errors:
-        raise ValidationError(errors, f"Comment not added: {errors['body']}")
+        if wants_json():
+            raise ValidationError(errors)
+        flash(f"Comment not added: {errors['body']}", "error")
+        return redirect(_thread_url(post), 303)
     created = posting.add_comment(current_user, post_id, body)
-    post = posting.get_post(post_id)
     if wants_json():
         return jsonify(id=created.id, body_html=created.body_html), 201
     return redirect(_thread_url(post), 303)
@@ -70,7 +74,7 @@ def delete_comment(comment_id: int):
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(post_id: int):
-    post = posting.get_post(post_id)
+    post = posting.get_post_for_edit(current_user, post_id)
     is_question = isinstance(post, Question)
     if request.method == "GET":
         form = {"title": post.title, "body": post.body,
@@ -137,6 +141,8 @@ def revisions(post_id: int):
 
 
 @bp.route("/preview", methods=["POST"])
+@login_required
+@limiter.limit("60 per minute")
 def preview():
     text = request.form.get("body", "")
     if len(text) > 60_000:
