@@ -6,10 +6,14 @@ from typing import Any
 
 from flask import Blueprint, g, request
 
-from forum.errors import ForumError, PermissionDenied
+from forum.errors import ForumError, NotFound, PermissionDenied
 from forum.services import accounts
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# Ids are INTEGER columns: a larger number in a URL names nothing, and must not
+# reach the database (SQLite raises OverflowError for ints beyond 64 bits).
+MAX_ID = 2**31 - 1
 
 
 class Unauthorized(ForumError):
@@ -24,6 +28,13 @@ class UnsupportedMediaType(ForumError):
 
     status = 415
     code = "unsupported_media_type"
+
+
+@bp.url_value_preprocessor
+def check_ids(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    for name, value in (values or {}).items():
+        if isinstance(value, int) and not 0 < value <= MAX_ID:
+            raise NotFound(f"No object has the {name} {value}.")
 
 
 @bp.before_request
@@ -58,10 +69,35 @@ def staff_user():
 def json_body() -> dict[str, Any]:
     if request.mimetype != "application/json":
         raise UnsupportedMediaType()
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        raise ForumError("The JSON is nested too deeply.", code="invalid_json") from None
     if not isinstance(data, dict):
         raise ForumError("The body must be a JSON object.", code="invalid_json")
+    if not _valid_unicode(data):
+        raise ForumError("The JSON contains text that is not valid Unicode "
+                         "(an unpaired surrogate escape such as \\ud800).", code="invalid_json")
     return data
+
+
+def _valid_unicode(data: Any) -> bool:
+    """False when any string (key or value) holds a lone surrogate, which JSON's
+    `\\uXXXX` escapes allow but no database can store."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+    return True
 
 
 from forum.api import routes  # noqa: E402,F401  (routes attach to bp)

@@ -1,4 +1,7 @@
-"""API v1 routes: parse, call a service, serialise. Same rules as the pages."""
+"""API v1 routes: parse, call a service, serialise. Same rules as the pages.
+
+Write routes ask for the caller first, so an anonymous request gets 401 whatever
+its body holds (and learns nothing from validation messages)."""
 
 from __future__ import annotations
 
@@ -35,8 +38,9 @@ def list_questions():
 
 @bp.post("/questions")
 def ask():
+    user = api_user()
     draft = _require(inputs.parse_question(json_body()))
-    question = posting.ask_question(api_user(), draft)
+    question = posting.ask_question(user, draft)
     thread = browsing.load_thread(question.id)
     response = jsonify(serialize.thread(thread))
     response.status_code = 201
@@ -53,23 +57,26 @@ def get_question(question_id: int):
 
 @bp.post("/questions/<int:question_id>/answers")
 def answer(question_id: int):
+    user = api_user()
     body = _require(inputs.parse_body(json_body()))
-    created = posting.post_answer(api_user(), question_id, body)
+    created = posting.post_answer(user, question_id, body)
     data = serialize.answer(created, created.question, [])
     return jsonify(data), 201
 
 
 @bp.post("/posts/<int:post_id>/comments")
 def comment(post_id: int):
+    user = api_user()
     body = _require(inputs.parse_comment(json_body()))
-    created = posting.add_comment(api_user(), post_id, body)
+    created = posting.add_comment(user, post_id, body)
     return jsonify(serialize.comment(created)), 201
 
 
 @bp.post("/posts/<int:post_id>/vote")
 def vote(post_id: int):
+    user = api_user()
     value = _require(inputs.parse_vote(json_body()))
-    result = voting.cast_vote(api_user(), post_id, value)
+    result = voting.cast_vote(user, post_id, value)
     return jsonify(post_id=result.post_id, score=result.score, my_vote=result.my_vote)
 
 
@@ -87,10 +94,11 @@ def unaccept(answer_id: int):
 
 @bp.patch("/posts/<int:post_id>")
 def edit(post_id: int):
+    user = api_user()
     data = json_body()
     post = posting.get_post(post_id)
     edit_draft = _require(inputs.parse_edit(data, post.is_question))
-    post = posting.edit_post(api_user(), post_id, edit_draft)
+    post = posting.edit_post(user, post_id, edit_draft)
     question_id = post.id if post.is_question else post.question_id
     thread = browsing.load_thread(question_id)
     if post.is_question:

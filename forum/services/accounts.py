@@ -62,6 +62,11 @@ def authenticate(identifier: str, password: str) -> User | None:
     return user
 
 
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's loader: the user for a session id, or None."""
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
 def find_user(name_or_id: str | int) -> User:
     if isinstance(name_or_id, int) or str(name_or_id).isdigit():
         user = db.session.get(User, int(name_or_id))

@@ -7,8 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from forum import inputs
 from forum.errors import ValidationError
-from forum.extensions import db, limiter
-from forum.models import User
+from forum.extensions import limiter
 from forum.services import accounts
 from forum.web import safe_next
 
@@ -32,7 +31,7 @@ def configure_login(login_manager) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return accounts.load_user(user_id)
 
 
 def _login_limit() -> str:

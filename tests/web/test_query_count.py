@@ -1,0 +1,64 @@
+"""The question page costs a bounded number of SQL queries, however long the thread."""
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from forum.extensions import db
+from forum.services import posting, voting
+from tests.factories import make_answer, make_question, make_user
+
+
+@contextmanager
+def count_queries():
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def page_queries(client, question) -> int:
+    with count_queries() as statements:
+        response = client.get(f"/questions/{question.id}/{question.slug}")
+    assert response.status_code == 200
+    return len(statements)
+
+
+def test_question_page_queries_do_not_grow_with_answers_and_comments(client, auth):
+    commenters = [make_user(reputation_points=100) for _ in range(4)]
+    small = make_question()
+    make_answer(small, commenters[0])
+    posting.add_comment(commenters[1], small.id, "Which firmware version is on it?")
+
+    big = make_question()
+    for i in range(50):
+        answer = make_answer(big, commenters[i % 4] if i % 5 else make_user())
+        for j in range(4):
+            posting.add_comment(commenters[(i + j + 1) % 4], answer.id, f"Comment {j} on answer {i}, tried it.")
+        if i % 3 == 0:
+            voting.cast_vote(commenters[(i + 2) % 4], answer.id, 1)
+
+    viewer = make_user(reputation_points=2000)
+    auth.login(viewer)
+    small_count = page_queries(client, small)
+    big_count = page_queries(client, big)
+    assert big_count <= small_count, (small_count, big_count)
+    assert small_count <= 12
+
+
+def test_front_page_queries_do_not_grow_with_questions(client):
+    make_question()
+    with count_queries() as few:
+        client.get("/")
+    for _ in range(15):
+        make_answer(make_question(make_user()))
+    with count_queries() as many:
+        client.get("/")
+    assert len(many) <= len(few), (len(few), len(many))
