@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
+# Development commands run in debug mode: a secret key is generated into instance/.
+DEV_FLASK := FLASK_DEBUG=1 $(FLASK)
 STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
@@ -19,15 +21,15 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 run: install
-	$(FLASK) db upgrade
-	$(FLASK) seed-demo --if-empty
-	$(FLASK) run --debug --host 127.0.0.1 --port 5000
+	$(DEV_FLASK) db upgrade
+	$(DEV_FLASK) seed-demo --if-empty
+	$(DEV_FLASK) run --host 127.0.0.1 --port 5000
 
 test: install
 	$(BIN)/python -m pytest -q
 
 test-postgres: install
-	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q -m "not sqlite_only"
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q
 
 lint: install
 	$(BIN)/ruff check .

@@ -9,14 +9,15 @@ row locks (see `locking`) of the users whose reputation they change.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, time
 
 from flask import current_app
 from sqlalchemy import exists, func, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from forum.extensions import db
-from forum.models import ReputationEvent, User, utcnow
+from forum.models import Answer, Post, ReputationEvent, User, utcnow
 
 QUESTION_UPVOTED = "question_upvoted"
 ANSWER_UPVOTED = "answer_upvoted"
@@ -156,8 +157,41 @@ def recount_all() -> int:
     return changed
 
 
-def history(user_id: int, limit: int = 50) -> list[ReputationEvent]:
-    return list(db.session.scalars(
+@dataclass
+class HistoryLine:
+    """Events of one kind on one post on one day, summed (like "+50 answer upvoted ×5")."""
+
+    created_at: datetime
+    kind: str
+    label: str
+    points: int
+    count: int
+    post: Post | None
+
+
+def history(user_id: int, limit: int = 300) -> list[HistoryLine]:
+    """The user's latest reputation changes, grouped by day, post and kind, newest first."""
+    events = list(db.session.scalars(
         select(ReputationEvent).where(ReputationEvent.user_id == user_id)
         .order_by(ReputationEvent.created_at.desc(), ReputationEvent.id.desc()).limit(limit)
     ))
+    post_ids = {e.post_id for e in events if e.post_id}
+    posts = {p.id: p for p in db.session.scalars(
+        select(Post).where(Post.id.in_(post_ids)).options(selectinload(Answer.question))
+    )} if post_ids else {}
+    lines: list[HistoryLine] = []
+    index: dict[tuple, HistoryLine] = {}
+    for event in events:
+        undone = event.reverses_id is not None
+        key = (event.created_at.date(), event.post_id, event.kind, undone)
+        line = index.get(key)
+        if line is None:
+            label = LABELS.get(event.kind, event.kind.replace("_", " "))
+            line = HistoryLine(created_at=event.created_at, kind=event.kind,
+                               label=f"{label} (undone)" if undone else label, points=0, count=0,
+                               post=posts.get(event.post_id))
+            index[key] = line
+            lines.append(line)
+        line.points += event.points
+        line.count += 1
+    return lines

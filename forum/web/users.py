@@ -16,6 +16,6 @@ def show(user_id: int, username: str | None = None):
         return redirect(user_url(user), 301)
     return render_template(
         "users/show.html", user=user,
-        events=reputation.history(user.id, limit=50), labels=reputation.LABELS,
+        history=reputation.history(user.id),
         questions=browsing.user_questions(user.id), answers=browsing.user_answers(user.id),
     )
