@@ -6,10 +6,20 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from forum import config as settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class DatabaseInt(IntegerConverter):
+    """`<int:id>` limited to what an integer column holds: larger ids are a 404,
+    not an overflow in the database driver."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -21,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_path=str((config or {}).get("INSTANCE_PATH") or ROOT / "instance"),
     )
     configure(app, config or {})
+    app.url_map.converters["int"] = DatabaseInt
     init_extensions(app)
     register_blueprints(app)
     register_cli(app)

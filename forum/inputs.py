@@ -188,9 +188,9 @@ def parse_edit(data: Mapping[str, Any], is_question: bool) -> tuple[PostEdit | N
 
 def parse_vote(data: Mapping[str, Any]) -> tuple[int | None, dict[str, str]]:
     value = data.get("value")
-    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+    if isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]{1,3}", value.strip()):
         value = int(value)
-    if isinstance(value, bool) or value not in (1, -1, 0):
+    if isinstance(value, bool) or not isinstance(value, int) or value not in (1, -1, 0):
         return None, {"value": "Vote value must be 1, -1 or 0 (to undo)."}
     return value, {}
 

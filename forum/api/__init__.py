@@ -6,15 +6,10 @@ from typing import Any
 
 from flask import Blueprint, g, request
 
-from forum.errors import ForumError, NotFound, PermissionDenied
+from forum.errors import ForumError, PermissionDenied
 from forum.services import accounts
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-# Ids are INTEGER columns: a larger number in a URL names nothing, and must not
-# reach the database (SQLite raises OverflowError for ints beyond 64 bits).
-MAX_ID = 2**31 - 1
-
 
 class Unauthorized(ForumError):
     """Send a valid API token: `Authorization: Bearer <token>`."""
@@ -28,13 +23,6 @@ class UnsupportedMediaType(ForumError):
 
     status = 415
     code = "unsupported_media_type"
-
-
-@bp.url_value_preprocessor
-def check_ids(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    for name, value in (values or {}).items():
-        if isinstance(value, int) and not 0 < value <= MAX_ID:
-            raise NotFound(f"No object has the {name} {value}.")
 
 
 @bp.before_request

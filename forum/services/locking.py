@@ -15,11 +15,13 @@ from forum.extensions import db
 from forum.models import Post, User
 
 
-def lock_post(post_id: int) -> Post:
+def lock_post(post_id: int, *, include_deleted: bool = False) -> Post:
+    """The post, locked for this transaction; deleted posts count as missing
+    unless asked for."""
     post = db.session.execute(
         select(Post).where(Post.id == post_id).with_for_update(of=Post.__table__)
     ).scalar_one_or_none()
-    if post is None:
+    if post is None or (post.deleted_at is not None and not include_deleted):
         raise NotFound(f"Post {post_id} does not exist.")
     db.session.refresh(post)
     return post

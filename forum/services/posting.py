@@ -165,7 +165,7 @@ def edit_post(user, post_id: int, edit: PostEdit) -> Post:
                 post.title = edit.title
                 post.slug = slugify(edit.title)
                 changed = True
-            if edit.tags is not None and list(edit.tags) != post.tag_names:
+            if edit.tags is not None and set(edit.tags) != set(post.tag_names):
                 new_tags = resolve_tags(user, edit.tags)
                 db.session.flush()
                 old_ids = {t.id for t in post.tags}
@@ -201,7 +201,7 @@ def delete_post(user, post_id: int) -> Post:
         post.deleted_by_id = user.id
         touched = reputation.reverse_for_post(post.id)
         if isinstance(post, Answer):
-            question = lock_post(post.question_id)
+            question = lock_post(post.question_id, include_deleted=True)
             if question.accepted_answer_id == post.id:
                 question.accepted_answer_id = None
             question.answer_count = _count_answers(question.id)

@@ -197,7 +197,7 @@ def test_list_json_shape(app, api):
     data = r.get_json()
     assert data["total"] == 1
     (item,) = data["questions"]
-    assert SUMMARY_KEYS <= set(item)
+    assert set(item) >= SUMMARY_KEYS
     assert item["id"] == q.id
     assert item["title"] == "Printer offline after the update"
     assert item["tags"] == ["printer", "wifi"]
@@ -222,7 +222,7 @@ def test_ask_creates_a_question(app, api):
             tags=["Printer", "windows", "printer"])
     assert r.status_code == 201, r.get_data(as_text=True)
     data = r.get_json()
-    assert QUESTION_KEYS <= set(data)
+    assert set(data) >= QUESTION_KEYS
     assert r.headers["Location"].endswith(f"/api/v1/questions/{data['id']}")
     assert data["title"] == "Printer shows offline after the update"
     assert data["body"] == BODY
@@ -300,14 +300,14 @@ def test_thread_orders_answers_accepted_first_then_score(app, api):
     r = api.get(None, f"/api/v1/questions/{q.id}")
     assert r.status_code == 200
     data = r.get_json()
-    assert QUESTION_KEYS <= set(data)
+    assert set(data) >= QUESTION_KEYS
     assert [a["id"] for a in data["answers"]] == [accepted.id, voted.id, plain.id]
     assert [a["score"] for a in data["answers"]] == [-1, 2, 0]
     assert [a["is_accepted"] for a in data["answers"]] == [True, False, False]
     assert data["accepted_answer_id"] == accepted.id and data["solved"] is True
     assert data["answer_count"] == 3
     for a in data["answers"]:
-        assert ANSWER_KEYS <= set(a)
+        assert set(a) >= ANSWER_KEYS
         assert a["official"] is None
         assert a["attachments"] == []
         assert "my_vote" not in a
@@ -351,7 +351,7 @@ def test_post_answer(app, api):
     r = api.post(answerer, f"/api/v1/questions/{q.id}/answers", json={"body": ANSWER})
     assert r.status_code == 201, r.get_data(as_text=True)
     data = r.get_json()
-    assert ANSWER_KEYS <= set(data)
+    assert set(data) >= ANSWER_KEYS
     assert data["body"] == ANSWER and data["body_html"].startswith("<p>")
     assert data["author"] == brief(answerer)
     assert (data["score"], data["is_accepted"], data["official"]) == (0, False, None)

@@ -299,3 +299,22 @@ def test_user_page_shows_reputation_history_questions_and_answers(client):
     assert "VPN will not connect after the update" in page
     assert client.get(f"/users/{asker.id}").status_code == 301
     assert db.session.get(User, asker.id).reputation == 11
+
+
+@pytest.mark.parametrize("url", ["/questions/9223372036854775808", "/questions/99999999999/x",
+                                 "/users/99999999999999999999/x", "/api/v1/questions/9223372036854775808",
+                                 "/posts/99999999999/revisions"])
+def test_huge_ids_are_404_not_500(client, url):
+    assert client.get(url).status_code == 404
+
+
+def test_answering_a_deleted_question_is_404(client, auth):
+    asker = make_user()
+    question = make_question(asker)
+    from forum.services import posting
+
+    posting.delete_post(asker, question.id)
+    auth.login(make_user())
+    response = client.post(f"/questions/{question.id}/answers", data={"body": "Reinstall the driver from the vendor page."})
+    assert response.status_code == 404
+    assert count(Answer) == 0
