@@ -39,6 +39,14 @@ target_db = current_app.extensions['migrate'].db
 # ... etc.
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Tables owned by the search backends (PostgreSQL only) are not ORM models."""
+    if type_ == "table" and name.startswith("search_"):
+        return False
+    table = getattr(obj, "table", None)
+    return not (table is not None and table.name.startswith("search_"))
+
+
 def get_metadata():
     if hasattr(target_db, 'metadatas'):
         return target_db.metadatas[None]
@@ -91,6 +99,7 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        conf_args.setdefault("include_object", include_object)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -1,45 +1,111 @@
 """Full-text search behind one interface. Imports nothing of the forum's.
 
-The search issue adds the backends (Whoosh, PostgreSQL); the forum turns a
-Question into a `ThreadDoc` and calls the index after each commit through
-`forum.search_sync`.
+The forum turns a Question into a `ThreadDoc`; a backend indexes it and answers
+queries with thread ids (the forum loads the rows and re-checks visibility, so a
+stale index never shows a hidden post). Backends are chosen by `SEARCH_BACKEND`:
+
+    BACKENDS = {"whoosh": WhooshIndex, "postgres": PostgresIndex}
+
+Snippets come back as plain text in which each highlighted stretch is wrapped in
+`MARK_START` ... `MARK_END`; `snippet_html()` escapes the text and turns the
+markers into <mark> elements, so no backend can put markup on a page.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from datetime import datetime
+from typing import Any, Protocol
+
+from markupsafe import Markup, escape
+
+from search.query import Query, parse
+
+MARK_START = "\x02"
+MARK_END = "\x03"
+SORTS = ("relevance", "newest", "votes", "activity")
 
 
 @dataclass(frozen=True)
 class ThreadDoc:
+    """What the index knows of one thread (a question and its answers)."""
+
     id: int
     title: str
     body: str
     tags: tuple[str, ...] = ()
-    answers: tuple[str, ...] = ()
-    author: str = ""
+    answers: tuple[str, ...] = ()        # ordinary answers
+    top_answers: tuple[str, ...] = ()    # accepted and official answers: weigh more
+    author: str = ""                     # username, lowercase
     product: str | None = None
-    solved: bool = False
+    solved: bool = False                 # has an accepted or official answer
+    official: bool = False               # has an official answer
+    known: bool = False                  # marked as a known issue by staff
+    status: str = "open"                 # open | closed
+    duplicate_of: int | None = None
     score: int = 0
     answer_count: int = 0
+    created_at: datetime = field(default_factory=datetime.utcnow)
+    activity_at: datetime = field(default_factory=datetime.utcnow)
 
 
 @dataclass(frozen=True)
 class Hit:
     id: int
     score: float
-    snippet: str = ""
+    snippet: str = ""     # plain text with MARK_START/MARK_END around matches
 
 
-@dataclass(frozen=True)
+@dataclass
 class Results:
     total: int
     hits: list[Hit] = field(default_factory=list)
+    facets: list[tuple[str, int]] = field(default_factory=list)   # (tag, count), most first
+    suggestion: str | None = None   # a corrected query string that has results
+
+
+class IndexUnavailable(Exception):
+    """The index cannot answer now (missing, corrupt, being rebuilt)."""
+
+
+# Given thread ids, return the current ThreadDoc of each (None = no longer indexable).
+Loader = Callable[[list[int]], dict[int, ThreadDoc | None]]
 
 
 class SearchIndex(Protocol):
-    def upsert(self, doc: ThreadDoc) -> None: ...
+    def apply(self, ids: Iterable[int], load: Loader) -> None:
+        """Bring these threads up to date: load them *while holding the index's write
+        lock* (so the last writer always indexes the latest committed state), then
+        upsert or delete each."""
+
+    def upsert_many(self, docs: Iterable[ThreadDoc]) -> int: ...
     def delete(self, thread_id: int) -> None: ...
-    def search(self, query: str, page: int, per_page: int) -> Results: ...
-    def similar(self, title: str, limit: int = 5) -> list[int]: ...
+    def clear(self) -> None: ...
+    def count(self) -> int: ...
+    def search(self, query: Query, sort: str = "relevance", page: int = 1,
+               per_page: int = 20) -> Results: ...
+    def similar(self, title: str, limit: int = 5) -> list[Hit]: ...
+
+
+def snippet_html(snippet: str) -> Markup:
+    """Escape a backend snippet and turn its markers into <mark> elements."""
+    text = str(escape(snippet.replace(MARK_START, "\x00s").replace(MARK_END, "\x00e")))
+    return Markup(text.replace("\x00s", "<mark>").replace("\x00e", "</mark>"))
+
+
+def make_index(config: dict[str, Any]) -> SearchIndex:
+    backend = config.get("SEARCH_BACKEND", "whoosh")
+    if backend == "whoosh":
+        from search.whoosh_index import WhooshIndex
+
+        return WhooshIndex(config["SEARCH_INDEX_DIR"])
+    if backend == "postgres":
+        from search.postgres_index import PostgresIndex
+
+        return PostgresIndex(config["SQLALCHEMY_DATABASE_URI"])
+    raise ValueError(f"Unknown SEARCH_BACKEND {backend!r}: use 'whoosh' or 'postgres'.")
+
+
+__all__ = ["MARK_END", "MARK_START", "SORTS", "Hit", "IndexUnavailable", "Loader", "Query",
+           "Results", "SearchIndex", "ThreadDoc", "make_index", "parse", "snippet_html"]

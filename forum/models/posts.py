@@ -50,6 +50,10 @@ class Post(db.Model):
     )
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
     view_count: Mapped[int] = mapped_column(default=0)
+    # Imported threads: where they came from, for attribution and idempotent re-imports
+    source: Mapped[str | None] = mapped_column(String(200), unique=True)
+    source_url: Mapped[str | None] = mapped_column(String(300))
+    content_license: Mapped[str | None] = mapped_column(String(120))
     # Answer columns
     question_id: Mapped[int | None] = mapped_column(
         ForeignKey("posts.id", ondelete="CASCADE"), index=True
