@@ -1,0 +1,413 @@
+"""The embedded default backend: a Whoosh index on disk.
+
+Ranking is BM25F over weighted fields: title over tags over the question body
+over accepted/official answers over other answers (`FIELD_BOOSTS`). Words go
+through a stemming analyzer (so "printers" finds "printer"); an unstemmed copy of
+the title and tags feeds "did you mean".
+
+Several processes may write: Whoosh allows one writer at a time through a lock
+file. `apply()` waits for the lock (up to `lock_timeout` seconds) and loads the
+threads from the database only once it holds it, so the last writer always
+indexes the latest committed state. If the lock cannot be had in time, the ids go
+to a pending file that the next writer (or a reindex) picks up: no lost update,
+and no LockError reaches a user.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import query as Q
+from whoosh import scoring, sorting
+from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, TEXT, SchemaClass
+from whoosh.highlight import ContextFragmenter, Formatter, get_text
+from whoosh.index import LockError
+
+from search import MARK_END, MARK_START, Hit, IndexUnavailable, Loader, Results, ThreadDoc
+from search.query import Query
+
+log = logging.getLogger(__name__)
+
+FIELD_BOOSTS = {"title": 5.0, "tags": 3.0, "body": 1.5, "top_answers": 1.0, "answers": 0.5}
+TEXT_FIELDS = ("title", "body", "top_answers", "answers")
+MAX_FIELD_CHARS = 100_000
+SNIPPET_CHARS = 4_000
+STEM = StemmingAnalyzer()
+PLAIN = StandardAnalyzer()
+
+
+class ThreadSchema(SchemaClass):
+    id = NUMERIC(int, bits=32, stored=True, unique=True, signed=False)
+    title = TEXT(analyzer=STEM, field_boost=FIELD_BOOSTS["title"])
+    tags = KEYWORD(lowercase=True, commas=True, scorable=True, field_boost=FIELD_BOOSTS["tags"])
+    body = TEXT(analyzer=STEM, field_boost=FIELD_BOOSTS["body"])
+    top_answers = TEXT(analyzer=STEM, field_boost=FIELD_BOOSTS["top_answers"])
+    answers = TEXT(analyzer=STEM, field_boost=FIELD_BOOSTS["answers"])
+    words = TEXT(analyzer=PLAIN)              # unstemmed title + tags, for "did you mean"
+    snippet = ID(stored=True)                  # start of the body, for snippets
+    product = ID
+    author = ID
+    status = ID
+    solved = BOOLEAN
+    official = BOOLEAN
+    known = BOOLEAN
+    unanswered = BOOLEAN
+    score = NUMERIC(int, bits=32, sortable=True)
+    created = DATETIME(sortable=True)
+    activity = DATETIME(sortable=True)
+
+
+class _Marker(Formatter):
+    """Wraps each highlighted token in the neutral markers of `search`."""
+
+    between = " … "
+
+    def format_token(self, text, token, replace=False):
+        return f"{MARK_START}{get_text(text, token, replace)}{MARK_END}"
+
+
+def _analyzed(analyzer, text: str) -> list[str]:
+    try:
+        return [t.text for t in analyzer(text)]
+    except Exception:  # an analyzer never sees text it cannot handle, but be sure
+        return []
+
+
+class WhooshIndex:
+    def __init__(self, directory: str | os.PathLike, lock_timeout: float = 10.0):
+        self.directory = Path(directory)
+        self.lock_timeout = lock_timeout
+        self._ix = None
+        self._searcher = None
+        self._guard = threading.RLock()
+        self.recovered = False   # set when a missing/corrupt index was replaced by an empty one
+
+    # -- opening, recovering ------------------------------------------------
+
+    @contextlib.contextmanager
+    def _dir_lock(self) -> Iterator[None]:
+        """Serialises creating and replacing the index between processes."""
+        self.directory.parent.mkdir(parents=True, exist_ok=True)
+        with open(f"{self.directory}.lock", "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _open(self):
+        if self._ix is not None:
+            return self._ix
+        with self._guard, self._dir_lock():
+            if self._ix is not None:
+                return self._ix
+            try:
+                if whoosh_index.exists_in(str(self.directory)):
+                    ix = whoosh_index.open_dir(str(self.directory))
+                    with ix.searcher() as s:   # touch the segments: corrupt files fail here
+                        s.doc_count()
+                    self._ix = ix
+                    return ix
+                self.directory.mkdir(parents=True, exist_ok=True)
+            except Exception as e:  # noqa: BLE001  (any damage means: start afresh)
+                log.error("search index at %s is unreadable (%s); starting a new one", self.directory, e)
+                aside = self.directory.with_name(f"{self.directory.name}.corrupt-{int(time.time())}")
+                with contextlib.suppress(OSError):
+                    shutil.move(str(self.directory), str(aside))
+                self.directory.mkdir(parents=True, exist_ok=True)
+            self._ix = whoosh_index.create_in(str(self.directory), ThreadSchema())
+            self.recovered = True
+            return self._ix
+
+    def _reset(self) -> None:
+        with self._guard:
+            if self._searcher is not None:
+                with contextlib.suppress(Exception):
+                    self._searcher.close()
+            self._searcher = None
+            self._ix = None
+
+    def _current_searcher(self):
+        ix = self._open()
+        if self._searcher is None:
+            self._searcher = ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
+        else:
+            self._searcher = self._searcher.refresh()
+        return self._searcher
+
+    # -- writing --------------------------------------------------------------
+
+    def _fields(self, doc: ThreadDoc) -> dict:
+        def cut(text: str) -> str:
+            return text[:MAX_FIELD_CHARS]
+
+        return {
+            "id": doc.id,
+            "title": cut(doc.title),
+            "tags": ",".join(doc.tags),
+            "body": cut(doc.body),
+            "top_answers": cut("\n\n".join(doc.top_answers)),
+            "answers": cut("\n\n".join(doc.answers)),
+            "words": " ".join([doc.title, *doc.tags])[:2_000],
+            "snippet": doc.body[:SNIPPET_CHARS],
+            "product": doc.product or "",
+            "author": (doc.author or "").lower(),
+            "status": doc.status,
+            "solved": doc.solved,
+            "official": doc.official,
+            "known": doc.known,
+            "unanswered": doc.answer_count == 0,
+            "score": max(-(2**31), min(2**31 - 1, doc.score)),
+            "created": doc.created_at,
+            "activity": doc.activity_at,
+        }
+
+    def _writer(self, timeout: float):
+        return self._open().writer(timeout=timeout, delay=0.05)
+
+    @property
+    def _pending_path(self) -> Path:
+        return self.directory.with_name(f"{self.directory.name}.pending")
+
+    def _take_pending(self) -> set[int]:
+        path = self._pending_path
+        if not path.exists():
+            return set()
+        with open(path, "r+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            ids = {int(line) for line in handle.read().split() if line.isdigit()}
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+        return ids
+
+    def _defer(self, ids: Iterable[int]) -> None:
+        with open(self._pending_path, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            handle.write("".join(f"{i}\n" for i in ids))
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def pending(self) -> set[int]:
+        path = self._pending_path
+        if not path.exists():
+            return set()
+        return {int(line) for line in path.read_text().split() if line.isdigit()}
+
+    def apply(self, ids: Iterable[int], load: Loader) -> None:
+        ids = set(ids)
+        try:
+            writer = self._writer(self.lock_timeout)
+        except LockError:
+            log.warning("search index busy for %.0fs; %d thread(s) queued", self.lock_timeout, len(ids))
+            self._defer(ids)
+            return
+        try:
+            ids |= self._take_pending()
+            docs = load(sorted(ids))
+            for thread_id in sorted(ids):
+                doc = docs.get(thread_id)
+                if doc is None:
+                    writer.delete_by_term("id", thread_id)
+                else:
+                    writer.update_document(**self._fields(doc))
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            self._defer(ids)
+            raise
+
+    def upsert_many(self, docs: Iterable[ThreadDoc]) -> int:
+        writer = self._writer(max(self.lock_timeout, 60.0))
+        count = 0
+        try:
+            for doc in docs:
+                writer.update_document(**self._fields(doc))
+                count += 1
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        return count
+
+    def delete(self, thread_id: int) -> None:
+        writer = self._writer(self.lock_timeout)
+        writer.delete_by_term("id", thread_id)
+        writer.commit()
+
+    def clear(self) -> None:
+        """Replace the index with an empty one."""
+        with self._guard, self._dir_lock():
+            self._reset()
+            shutil.rmtree(self.directory, ignore_errors=True)
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._ix = whoosh_index.create_in(str(self.directory), ThreadSchema())
+            with contextlib.suppress(FileNotFoundError):
+                self._pending_path.unlink()
+
+    def count(self) -> int:
+        with self._guard:
+            try:
+                return self._current_searcher().doc_count()
+            except Exception as e:  # noqa: BLE001
+                self._reset()
+                raise IndexUnavailable(str(e)) from e
+
+    # -- reading ----------------------------------------------------------------
+
+    def _word_query(self, word: str) -> Q.Query | None:
+        """One plain word, across the weighted fields."""
+        stems = _analyzed(STEM, word)
+        parts: list[Q.Query] = [Q.Term("tags", word)]
+        for field in TEXT_FIELDS:
+            if len(stems) == 1:
+                parts.append(Q.Term(field, stems[0]))
+            elif len(stems) > 1:   # "wi-fi" -> wi, fi: a phrase in each field
+                parts.append(Q.Phrase(field, stems))
+        if not stems and not parts[1:]:
+            return Q.Term("tags", word) if word else None
+        return Q.Or(parts)
+
+    def _phrase_query(self, phrase: str) -> Q.Query | None:
+        stems = _analyzed(STEM, phrase)
+        if not stems:
+            return None
+        if len(stems) == 1:
+            return Q.Or([Q.Term(f, stems[0]) for f in TEXT_FIELDS])
+        return Q.Or([Q.Phrase(f, stems) for f in TEXT_FIELDS])
+
+    def _filters(self, query: Query) -> list[Q.Query]:
+        filters: list[Q.Query] = [Q.Term("tags", t) for t in query.tags]
+        if query.products:
+            filters.append(Q.Or([Q.Term("product", p) for p in query.products]))
+        if query.users:
+            filters.append(Q.Or([Q.Term("author", u.lower()) for u in query.users]))
+        flags = query.flags
+        for flag, term in (("solved", Q.Term("solved", True)), ("unsolved", Q.Term("solved", False)),
+                           ("official", Q.Term("official", True)), ("known", Q.Term("known", True)),
+                           ("unanswered", Q.Term("unanswered", True)),
+                           ("open", Q.Term("status", "open")), ("closed", Q.Term("status", "closed"))):
+            if flag in flags:
+                filters.append(term)
+        return filters
+
+    def _build(self, query: Query, terms: tuple[str, ...] | None = None) -> Q.Query | None:
+        terms = query.terms if terms is None else terms
+        required: list[Q.Query] = []
+        words = [q for q in (self._word_query(t) for t in terms) if q is not None]
+        if words:
+            # Any word may match; matching more of them scores higher.
+            required.append(Q.Or(words, scale=0.9) if len(words) > 1 else words[0])
+        required += [q for q in (self._phrase_query(p) for p in query.phrases) if q is not None]
+        required += self._filters(query)
+        if not required:
+            if query.has_text:
+                return None      # only stop words: nothing can match
+            required.append(Q.Every())
+        main = Q.And(required) if len(required) > 1 else required[0]
+        excluded = [q for q in (self._phrase_query(x) for x in query.excluded) if q is not None]
+        if excluded:
+            main = Q.AndNot(main, Q.Or(excluded))
+        return main
+
+    def _sort(self, sort: str, has_text: bool):
+        if sort == "newest":
+            return "created", True
+        if sort == "votes":
+            return "score", True
+        if sort == "activity" or not has_text:
+            return "activity", True
+        return None, False
+
+    def search(self, query: Query, sort: str = "relevance", page: int = 1,
+               per_page: int = 20) -> Results:
+        q = self._build(query)
+        if q is None:
+            return Results(total=0)
+        with self._guard:
+            try:
+                searcher = self._current_searcher()
+                return self._run(searcher, query, q, sort, page, per_page)
+            except IndexUnavailable:
+                raise
+            except Exception as e:  # noqa: BLE001  (damaged segments, vanished files)
+                log.exception("search failed")
+                self._reset()
+                raise IndexUnavailable(f"The search index could not be read: {e}") from e
+
+    def _run(self, searcher, query: Query, q, sort: str, page: int, per_page: int) -> Results:
+        sortedby, reverse = self._sort(sort, query.has_text)
+        page = max(1, page)
+        facet = sorting.FieldFacet("tags", allow_overlap=True, maptype=sorting.Count)
+        results = searcher.search(q, limit=page * per_page, sortedby=sortedby, reverse=reverse,
+                                  groupedby={"tags": facet}, terms=True)
+        results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
+        results.formatter = _Marker()
+        hits = []
+        for hit in results[(page - 1) * per_page: page * per_page]:
+            text = hit.get("snippet", "")
+            snippet = ""
+            if query.has_text and text:
+                with contextlib.suppress(Exception):
+                    snippet = hit.highlights("body", text=text, top=2)
+            hits.append(Hit(id=hit["id"], score=float(hit.score or 0.0),
+                            snippet=snippet or _lead(text)))
+        counts = results.groups("tags")
+        facets = sorted(((t, n) for t, n in counts.items() if t), key=lambda x: (-x[1], x[0]))[:10]
+        total = len(results)
+        suggestion = self._suggest(searcher, query) if total < 3 and query.terms else None
+        return Results(total=total, hits=hits, facets=facets, suggestion=suggestion)
+
+    def _suggest(self, searcher, query: Query) -> str | None:
+        reader = searcher.reader()
+        corrected, changed = [], False
+        for term in query.terms:
+            known = reader.doc_frequency("words", term) > 0 or reader.doc_frequency("tags", term) > 0
+            if known or len(term) < 4 or not term.isalpha():
+                corrected.append(term)
+                continue
+            options = searcher.suggest("words", term, limit=1, maxdist=2, prefix=1)
+            if options:
+                corrected.append(options[0])
+                changed = True
+            else:
+                corrected.append(term)
+        if not changed:
+            return None
+        better = Query(raw=" ".join(corrected), terms=tuple(corrected), phrases=query.phrases)
+        q = self._build(better)
+        if q is None or searcher.search(q, limit=1).is_empty():
+            return None
+        return better.text()
+
+    def similar(self, title: str, limit: int = 5) -> list[Hit]:
+        stems = list(dict.fromkeys(_analyzed(STEM, title[:300])))
+        if not stems:
+            return []
+        parts = [Q.Or([Q.Term("title", s, boost=2.0), Q.Term("body", s), Q.Term("tags", s)])
+                 for s in stems[:24]]
+        with self._guard:
+            try:
+                searcher = self._current_searcher()
+                results = searcher.search(Q.Or(parts), limit=limit)
+                return [Hit(id=h["id"], score=float(h.score or 0.0)) for h in results]
+            except Exception as e:  # noqa: BLE001
+                self._reset()
+                raise IndexUnavailable(str(e)) from e
+
+
+def _lead(text: str, chars: int = 220) -> str:
+    text = " ".join(text.split())
+    if len(text) <= chars:
+        return text
+    cut = text[:chars].rsplit(" ", 1)[0]
+    return f"{cut} …"
