@@ -10,6 +10,7 @@ with a note the page can show; parsing never fails.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 FLAGS = ("solved", "unsolved", "official", "open", "closed", "unanswered", "known")
@@ -42,5 +43,98 @@ class Query:
         return " ".join([*self.terms, *(f'"{p}"' for p in self.phrases)])
 
 
+_TOKEN = re.compile(r'(-?)(?:(\w+):)?("([^"]*)"?|\S+)', re.UNICODE)
+_WORD_EDGE = re.compile(r"^[^\w#+]+|[^\w#+]+$", re.UNICODE)
+_TAG = re.compile(r"^[a-z0-9+#.-]{1,35}$")
+FIELDS = ("tag", "product", "user", "is")
+_EXAMPLES = {"tag": "tag:wifi", "product": 'product:"AeroBook"', "user": "user:maria",
+             "is": "is:solved"}
+
+
+def _clean_word(word: str) -> str:
+    """Lowercase and trim punctuation at the edges ("(printer)," -> "printer");
+    inner characters such as wi-fi, c++, 802.11 stay for the analyzer."""
+    return _WORD_EDGE.sub("", word.lower())
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
 def parse(raw: str) -> Query:
-    raise NotImplementedError  # written by the query-language work
+    """Turn what a user typed into a `Query`. Never raises: what cannot be
+    understood becomes a note and is left out."""
+    raw = raw if isinstance(raw, str) else ""
+    raw = "".join(ch for ch in raw if ch.isprintable() or ch in "\t\n")
+    notes: list[str] = []
+    if len(raw) > MAX_QUERY_LENGTH:
+        cut = raw[:MAX_QUERY_LENGTH + 1]
+        raw = cut.rsplit(None, 1)[0] if cut[-1:].strip() and " " in cut else cut[:MAX_QUERY_LENGTH]
+        raw = raw[:MAX_QUERY_LENGTH]
+        notes.append(f"Only the first {MAX_QUERY_LENGTH} characters of the query were used.")
+    if raw.count('"') % 2:
+        notes.append("A closing quote was missing; the phrase runs to the end of the query.")
+    terms: list[str] = []
+    phrases: list[str] = []
+    excluded: list[str] = []
+    tags: list[str] = []
+    products: list[str] = []
+    users: list[str] = []
+    flags: set[str] = set()
+
+    def add(bucket: list[str], value: str) -> None:
+        if value and value not in bucket:
+            bucket.append(value)
+
+    for match in _TOKEN.finditer(raw):
+        negate, field, token, quoted = match.groups()
+        value = quoted if quoted is not None else token
+        field = (field or "").lower()
+        if not field and token.endswith(":") and token[:-1].lower() in FIELDS:
+            field, value = token[:-1].lower(), ""     # "tag:" with nothing after it
+        if field and field not in FIELDS:
+            # "error:0x80070005" or "http://..." is text, not a filter
+            value, field = f"{match.group(2)}:{value}", ""
+        if field:
+            value = _collapse(value)
+            if not value:
+                notes.append(f"`{field}:` needs a value, as in `{_EXAMPLES[field]}`; it was ignored.")
+            elif field == "is":
+                if value in FLAGS:
+                    flags.add(value)
+                else:
+                    notes.append(f"`is:{value}` is not a filter; use one of "
+                                 + ", ".join(f"is:{f}" for f in FLAGS) + ".")
+            elif field == "tag":
+                if _TAG.match(value):
+                    add(tags, value)
+                else:
+                    notes.append(f"`tag:{value}` is not a valid tag name; it was ignored.")
+            elif field == "product":
+                add(products, value[:100])
+            else:
+                add(users, value[:30])
+            continue
+        if quoted is not None:
+            phrase = _collapse(value)
+            words = [w for w in (_clean_word(p) for p in phrase.split()) if w]
+            if not words:
+                continue
+            text = " ".join(words)
+            add(excluded if negate else (phrases if len(words) > 1 else terms), text)
+            continue
+        word = _clean_word(value)
+        if not word:
+            continue
+        add(excluded if negate else terms, word)
+
+    if {"solved", "unsolved"} <= flags:
+        flags -= {"solved", "unsolved"}
+        notes.append("`is:solved` and `is:unsolved` cancel out; both were ignored.")
+    if {"open", "closed"} <= flags:
+        flags -= {"open", "closed"}
+        notes.append("`is:open` and `is:closed` cancel out; both were ignored.")
+    terms = [t for t in terms if t not in excluded]
+    return Query(raw=raw, terms=tuple(terms[:32]), phrases=tuple(phrases[:8]),
+                 excluded=tuple(excluded[:16]), tags=tuple(tags[:5]), products=tuple(products[:5]),
+                 users=tuple(users[:5]), flags=frozenset(flags), notes=tuple(dict.fromkeys(notes)))
