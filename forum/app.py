@@ -36,9 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_cli(app)
     register_template_helpers(app)
-    from forum import search_sync
-
-    search_sync.install()
+    register_search(app)
     return app
 
 
@@ -82,6 +80,16 @@ def register_cli(app: Flask) -> None:
     from forum import cli
 
     cli.register(app)
+
+
+def register_search(app: Flask) -> None:
+    """Keep the search index in step: every commit that changes a thread
+    reaches the index after it succeeds (the index itself opens lazily)."""
+    from forum import search_sync
+    from forum.services import searching
+
+    search_sync.install()
+    search_sync.add_listener(app, searching.sync_threads)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from forum import inputs
@@ -118,6 +118,23 @@ def seed_demo(if_empty: bool) -> None:
     click.echo(f"Every demo user's password is: {seeding.DEMO_PASSWORD}")
 
 
+search = AppGroup("search", help="The full-text search index.")
+
+
+@search.command("reindex")
+def search_reindex() -> None:
+    """Rebuild the search index from the database."""
+    from forum.services import searching
+
+    total = searching.indexable_count()
+    with click.progressbar(length=total, label="Indexing threads", show_pos=True,
+                           file=click.get_text_stream("stderr")) as bar:
+        count = searching.reindex(progress=bar.update)
+    click.echo(f"Search index rebuilt: {count} thread(s) indexed "
+               f"({current_app.config['SEARCH_BACKEND']} backend).")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(search)

@@ -15,6 +15,10 @@ DEFAULTS: dict[str, Any] = {
     "SITE_NAME": "Crowdfix",
     "COMPANY_NAME": "Crowdfix",
     "SEARCH_BACKEND": "whoosh",
+    # A missing or corrupt index is rebuilt inside the request up to this many
+    # threads, in a background thread beyond it.
+    "SEARCH_SYNC_REBUILD_MAX": 5000,
+    "SEARCH_PER_PAGE": 20,
     "MAX_UPLOAD_MB": 10,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_ENABLED": True,

@@ -55,6 +55,18 @@ class ListQuery:
     per_page: int
 
 
+@dataclass(frozen=True)
+class SearchRequest:
+    q: str
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 20
+
+
+SEARCH_SORTS = ("relevance", "newest", "votes", "activity")
+SEARCH_MAX_PAGE = 100
+
+
 def _cfg(key: str) -> Any:
     return current_app.config[key]
 
@@ -252,3 +264,14 @@ def parse_list_query(args: Mapping[str, Any], default_per_page: int) -> ListQuer
     page = _int(args.get("page"), 1, 1, 100_000)
     per_page = _int(args.get("per_page"), default_per_page, 1, _cfg("API_MAX_PER_PAGE"))
     return ListQuery(sort=sort, tag=tag, page=page, per_page=per_page)
+
+
+def parse_search(args: Mapping[str, Any]) -> SearchRequest:
+    """Search parameters; like listings, out-of-range values are clamped. The
+    query text itself is parsed by `search.query.parse`, which never fails."""
+    q = args.get("q")
+    q = q if isinstance(q, str) else ""
+    sort = args.get("sort") if args.get("sort") in SEARCH_SORTS else "relevance"
+    page = _int(args.get("page"), 1, 1, SEARCH_MAX_PAGE)
+    per_page = _int(args.get("per_page"), _cfg("SEARCH_PER_PAGE"), 1, _cfg("API_MAX_PER_PAGE"))
+    return SearchRequest(q=q[:2000], sort=sort, page=page, per_page=per_page)

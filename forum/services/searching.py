@@ -1,0 +1,307 @@
+"""Finding threads: the bridge between the forum's rows and a `search` backend.
+
+- `thread_docs(ids)` turns questions into `ThreadDoc`s (None for what must not be
+  found: deleted or missing threads).
+- `sync_threads(ids)` is the after-commit listener: the backend loads the docs
+  while it holds its write lock, so concurrent writers never lose an update.
+- `search_threads(...)` and `similar_threads(...)` query the index, load the rows
+  in the index's order and re-check visibility, so a stale index never shows a
+  hidden post.
+- A missing, empty or corrupt index is rebuilt: synchronously when the site is
+  small, in a background thread otherwise, while a plain title search in the
+  database answers with a notice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from flask import current_app
+from markupsafe import Markup
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from forum.extensions import db
+from forum.inputs import SearchRequest
+from forum.models import Answer, Question
+from search import (
+    SORTS,
+    Hit,
+    IndexUnavailable,
+    Query,
+    SearchIndex,
+    ThreadDoc,
+    make_index,
+    parse,
+    snippet_html,
+)
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "crowdfix.search"
+BATCH = 500
+UNAVAILABLE = ("Search is being rebuilt and will be back in a moment; meanwhile these "
+               "results match question titles only.")
+
+
+# -- the index of this app -------------------------------------------------------
+
+@dataclass
+class _State:
+    index: SearchIndex
+    rebuilding: threading.Event = field(default_factory=threading.Event)
+    checked: bool = False   # the index was found fit (not empty while threads exist)
+
+
+def _state() -> _State:
+    app = current_app
+    state = app.extensions.get(EXTENSION)
+    if state is None:
+        state = app.extensions.setdefault(EXTENSION, _State(make_index(app.config)))
+    return state
+
+
+def get_index() -> SearchIndex:
+    return _state().index
+
+
+# -- rows -> documents -------------------------------------------------------------
+
+def _docs(session: Session, ids: list[int]) -> dict[int, ThreadDoc | None]:
+    out: dict[int, ThreadDoc | None] = dict.fromkeys(ids)
+    questions = session.scalars(
+        select(Question).where(Question.id.in_(ids), Question.deleted_at.is_(None))
+        .options(selectinload(Question.tags))
+    ).all()
+    if not questions:
+        return out
+    found = [q.id for q in questions]
+    answers: dict[int, list[Answer]] = defaultdict(list)
+    for answer in session.scalars(
+        select(Answer).where(Answer.question_id.in_(found), Answer.deleted_at.is_(None))
+        .order_by(Answer.score.desc(), Answer.id)
+    ):
+        answers[answer.question_id].append(answer)
+    for q in questions:
+        top = [a.body for a in answers[q.id] if a.id == q.accepted_answer_id]
+        rest = [a.body for a in answers[q.id] if a.id != q.accepted_answer_id]
+        latest = max([q.last_activity_at, *(a.created_at for a in answers[q.id])])
+        out[q.id] = ThreadDoc(
+            id=q.id, title=q.title or "", body=q.body, tags=tuple(q.tag_names),
+            answers=tuple(rest), top_answers=tuple(top), author=q.author.username.lower(),
+            product=(q.product or "").lower() or None, solved=q.solved, official=False,
+            status=q.status or "open", score=q.score, answer_count=len(answers[q.id]),
+            created_at=q.created_at, activity_at=latest,
+        )
+    return out
+
+
+def thread_docs(ids: list[int]) -> dict[int, ThreadDoc | None]:
+    """The current document of each thread, read in a session of its own (the
+    after-commit hook cannot use the request's session)."""
+    with Session(db.engine) as session:
+        return _docs(session, list(ids))
+
+
+def sync_threads(ids: set[int]) -> None:
+    """After-commit listener: bring these threads up to date in the index. A
+    failure is logged and never reaches the user; `flask search reindex` (or the
+    next rebuild) repairs the index from the database."""
+    try:
+        get_index().apply(ids, thread_docs)
+    except Exception:  # noqa: BLE001
+        log.exception("search index update failed for threads %s", sorted(ids))
+
+
+def _question_ids(session: Session) -> Iterator[list[int]]:
+    last = 0
+    while True:
+        batch = list(session.scalars(
+            select(Question.id).where(Question.id > last, Question.deleted_at.is_(None))
+            .order_by(Question.id).limit(BATCH)
+        ))
+        if not batch:
+            return
+        yield batch
+        last = batch[-1]
+
+
+def reindex(progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the whole index from the database; returns the threads indexed.
+    `progress(n)` is called after each batch of n threads."""
+    index = get_index()
+    index.clear()
+
+    def docs() -> Iterator[ThreadDoc]:
+        with Session(db.engine) as session:
+            for batch in _question_ids(session):
+                found = _docs(session, batch)
+                yield from (d for d in found.values() if d is not None)
+                session.expunge_all()
+                if progress:
+                    progress(len(batch))
+
+    count = index.upsert_many(docs())
+    _state().checked = True
+    return count
+
+
+def indexable_count() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Question).where(Question.deleted_at.is_(None))
+    ) or 0
+
+
+# -- keeping the index fit -----------------------------------------------------------
+
+def _rebuild_in_background() -> None:
+    state = _state()
+    if state.rebuilding.is_set():
+        return
+    state.rebuilding.set()
+    app = current_app._get_current_object()
+
+    def run() -> None:
+        try:
+            with app.app_context():
+                count = reindex()
+                log.warning("search index rebuilt: %d threads", count)
+        except Exception:  # noqa: BLE001
+            log.exception("search index rebuild failed")
+        finally:
+            state.rebuilding.clear()
+
+    threading.Thread(target=run, name="crowdfix-reindex", daemon=True).start()
+
+
+def ensure_index() -> bool:
+    """True when the index can answer. An index that is unreadable, or empty
+    while threads exist, is rebuilt: in this request when the site is small
+    (`SEARCH_SYNC_REBUILD_MAX` threads), in the background otherwise."""
+    state = _state()
+    if state.rebuilding.is_set():
+        return False
+    try:
+        empty = state.index.count() == 0
+    except IndexUnavailable:
+        empty = True
+    if state.checked and not empty:
+        return True
+    if empty:
+        threads = indexable_count()
+        if threads:
+            log.warning("search index is empty or unreadable while %d threads exist: "
+                        "rebuilding", threads)
+            if threads > current_app.config["SEARCH_SYNC_REBUILD_MAX"]:
+                _rebuild_in_background()
+                return False
+            reindex()
+    state.checked = True
+    return True
+
+
+# -- reading -----------------------------------------------------------------------
+
+@dataclass
+class Found:
+    question: Question
+    snippet: Markup
+    rank: float
+
+
+@dataclass
+class SearchPage:
+    query: Query
+    sort: str
+    page: int
+    per_page: int
+    total: int = 0
+    items: list[Found] = field(default_factory=list)
+    facets: list[tuple[str, int]] = field(default_factory=list)
+    suggestion: str | None = None
+    notice: str | None = None     # the index could not answer: a fallback ran
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self.query.notes
+
+
+def _visible(ids: list[int]) -> dict[int, Question]:
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(Question).where(Question.id.in_(ids), Question.deleted_at.is_(None))
+        .options(selectinload(Question.tags))
+    )
+    return {q.id: q for q in rows}
+
+
+def _fallback(query: Query, request: SearchRequest) -> SearchPage:
+    """A title-only search in the database, for while the index is rebuilt."""
+    page = SearchPage(query=query, sort=request.sort, page=request.page,
+                      per_page=request.per_page, notice=UNAVAILABLE)
+    words = [*query.terms, *query.phrases][:8]
+    if not words:
+        return page
+    stmt = select(Question).where(Question.deleted_at.is_(None), or_(*(
+        Question.title.ilike(f"%{w}%", escape="\\") for w in
+        (x.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for x in words)
+    )))
+    page.total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.session.scalars(stmt.order_by(Question.last_activity_at.desc())
+                              .offset((request.page - 1) * request.per_page)
+                              .limit(request.per_page))
+    page.items = [Found(q, Markup(""), 0.0) for q in rows]
+    return page
+
+
+def search_threads(request: SearchRequest) -> SearchPage:
+    query = parse(request.q)
+    sort = request.sort if request.sort in SORTS else "relevance"
+    request = SearchRequest(q=request.q, sort=sort, page=request.page, per_page=request.per_page)
+    page = SearchPage(query=query, sort=sort, page=request.page, per_page=request.per_page)
+    if query.is_empty:
+        return page
+    if not ensure_index():
+        return _fallback(query, request)
+    try:
+        results = get_index().search(query, sort=sort, page=request.page,
+                                     per_page=request.per_page)
+    except IndexUnavailable:
+        log.warning("search index unavailable: answering from the database")
+        _state().checked = False
+        return _fallback(query, request)
+    rows = _visible([h.id for h in results.hits])
+    hidden = sum(1 for h in results.hits if h.id not in rows)
+    page.total = max(0, results.total - hidden)
+    page.items = [Found(rows[h.id], snippet_html(h.snippet), h.score)
+                  for h in results.hits if h.id in rows]
+    page.facets = results.facets
+    page.suggestion = results.suggestion
+    return page
+
+
+def similar_threads(title: str, limit: int = 5, exclude: int | None = None) -> list[Question]:
+    """Up to `limit` existing threads whose title is like this one."""
+    title = " ".join((title or "").split())[:300]
+    if len(title) < 3 or not ensure_index():
+        return []
+    try:
+        hits: list[Hit] = get_index().similar(title, limit=limit + 1)
+    except IndexUnavailable:
+        _state().checked = False
+        return []
+    rows = _visible([h.id for h in hits])
+    return [rows[h.id] for h in hits if h.id in rows and h.id != exclude][:limit]
+
+
+__all__ = ["Found", "SearchPage", "ensure_index", "get_index", "reindex",
+           "search_threads", "similar_threads", "sync_threads", "thread_docs"]
