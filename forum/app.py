@@ -64,9 +64,9 @@ def init_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from forum.api import bp as api_bp
     from forum.extensions import csrf
-    from forum.web import auth, errors, posts, questions, tags, users
+    from forum.web import auth, errors, posts, questions, search, tags, users
 
-    for module in (questions, posts, tags, users, auth):
+    for module in (questions, posts, tags, users, auth, search):
         app.register_blueprint(module.bp)
     errors.register(app)
     csrf.exempt(api_bp)

@@ -375,9 +375,12 @@ class WhooshIndex:
             if known or len(term) < 4 or not term.isalpha():
                 corrected.append(term)
                 continue
-            options = searcher.suggest("words", term, limit=1, maxdist=2, prefix=1)
+            options = searcher.suggest("words", term, limit=8, maxdist=2, prefix=1)
             if options:
-                corrected.append(options[0])
+                # Nearest first, then the word more threads use ("printr" -> printer, not prints)
+                best = min(options, key=lambda w: (edit_distance(term, w),
+                                                   -reader.doc_frequency("words", w)))
+                corrected.append(best)
                 changed = True
             else:
                 corrected.append(term)
@@ -403,6 +406,22 @@ class WhooshIndex:
             except Exception as e:  # noqa: BLE001
                 self._reset()
                 raise IndexUnavailable(str(e)) from e
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance with adjacent transpositions (optimal string alignment)."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            value = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                value = min(value, prev2[j - 2] + 1)
+            cur.append(value)
+        prev2, prev = prev, cur
+    return prev[-1]
 
 
 def _lead(text: str, chars: int = 220) -> str:

@@ -126,6 +126,32 @@ SCHEMAS: dict[str, Any] = {
     "VoteResult": {"type": "object", "properties": {
         "post_id": {"type": "integer"}, "score": {"type": "integer"}, "my_vote": {"type": "integer"},
     }},
+    "SearchResult": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "title": {"type": "string"}, "url": {"type": "string"},
+        "snippet": {"type": "string", "description": "plain text"},
+        "snippet_html": {"type": "string", "description": "escaped text, matches in <mark>"},
+        "score": {"type": "integer"}, "answer_count": {"type": "integer"},
+        "tags": {"type": "array", "items": {"type": "string"}}, "solved": {"type": "boolean"},
+        "official": {"type": "boolean"}, "status": {"type": "string"},
+        "created_at": {"type": "string", "format": "date-time"},
+    }},
+    "SearchPage": {"type": "object", "properties": {
+        "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"},
+        "sort": {"type": "string"}, "results": {"type": "array", "items": {"$ref": "#/components/schemas/SearchResult"}},
+        "facets": {"type": "array", "items": {"type": "object", "properties": {
+            "tag": {"type": "string"}, "count": {"type": "integer"}}}},
+        "suggestion": {"type": "string", "nullable": True,
+                       "description": "a corrected query that has results"},
+        "notes": {"type": "array", "items": {"type": "string"},
+                  "description": "parts of the query that were ignored, and why"},
+        "notice": {"type": "string", "nullable": True,
+                   "description": "set while the index is rebuilt and titles alone are searched"},
+    }},
+    "Similar": {"type": "object", "properties": {"results": {"type": "array", "items": {
+        "type": "object", "properties": {
+            "id": {"type": "integer"}, "title": {"type": "string"}, "url": {"type": "string"},
+            "solved": {"type": "boolean"}, "official": {"type": "boolean"},
+            "status": {"type": "string"}, "answer_count": {"type": "integer"}}}}}},
     "Acceptance": {"type": "object", "properties": {
         "answer_id": {"type": "integer"}, "question_id": {"type": "integer"},
         "accepted": {"type": "boolean"},
@@ -156,6 +182,23 @@ def _paths() -> dict[str, Any]:
                      "requestBody": _body(_ref("NewQuestion")),
                      "responses": {**_ok("Created", _ref("Question"), "201"), **_errors(*WRITE_ERRORS)}},
         },
+        "/api/v1/questions/similar": {"get": {
+            "summary": "Up to 5 existing threads like a title (for the ask page)",
+            "parameters": [{"name": "title", "in": "query", "required": True,
+                            "schema": {"type": "string"}}],
+            "responses": {**_ok("Similar threads", _ref("Similar")), **_errors("422")}}},
+        "/api/v1/search": {"get": {
+            "summary": "Full-text search with the query language (words, \"phrases\", -word, "
+                       "tag:, product:, user:, is:solved|unsolved|official|open|closed|unanswered)",
+            "parameters": [
+                {"name": "q", "in": "query", "required": True, "schema": {"type": "string"}},
+                {"name": "sort", "in": "query", "schema": {
+                    "type": "string", "enum": ["relevance", "newest", "votes", "activity"]}},
+                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                           "maximum": 100}},
+                {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                               "maximum": 100}}],
+            "responses": {**_ok("A page of results", _ref("SearchPage")), **_errors("422")}}},
         "/api/v1/questions/{question_id}": {"get": {
             "summary": "A question with its answers, comments and attachments",
             "parameters": [_id("question_id")],

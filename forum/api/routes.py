@@ -11,7 +11,7 @@ from forum import inputs
 from forum.api import api_user, bp, json_body, serialize
 from forum.api.openapi import spec
 from forum.errors import ValidationError
-from forum.services import accepting, browsing, posting, voting
+from forum.services import accepting, browsing, posting, searching, voting
 
 
 def _require(parsed):
@@ -46,6 +46,22 @@ def ask():
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_question", question_id=question.id)
     return response
+
+
+@bp.get("/questions/similar")
+def similar_questions():
+    title = request.args.get("title", "")
+    if not title.strip():
+        raise ValidationError({"title": "Send the title to compare, as `?title=...`."})
+    return jsonify(serialize.similar(searching.similar_threads(title, limit=5)))
+
+
+@bp.get("/search")
+def search():
+    search_request = inputs.parse_search(request.args)
+    if not search_request.q.strip():
+        raise ValidationError({"q": "Send a query, as `?q=wifi drops tag:windows`."})
+    return jsonify(serialize.search_page(searching.search_threads(search_request)))
 
 
 @bp.get("/questions/<int:question_id>")

@@ -95,3 +95,41 @@ def thread(t: Thread, with_votes: bool = False) -> dict[str, Any]:
     if with_votes:
         data["my_vote"] = t.my_votes.get(q.id, 0)
     return data
+
+
+def search_page(page) -> dict[str, Any]:
+    return {
+        "total": page.total,
+        "page": page.page,
+        "per_page": page.per_page,
+        "sort": page.sort,
+        "results": [
+            {
+                "id": f.question.id,
+                "title": f.question.title,
+                "url": question_url(f.question),
+                "snippet": str(f.snippet.striptags()) if f.snippet else "",
+                "snippet_html": str(f.snippet),
+                "score": f.question.score,
+                "answer_count": f.question.answer_count,
+                "tags": f.question.tag_names,
+                "solved": f.question.solved,
+                "official": False,
+                "status": f.question.status,
+                "created_at": iso(f.question.created_at),
+            }
+            for f in page.items
+        ],
+        "facets": [{"tag": tag, "count": count} for tag, count in page.facets],
+        "suggestion": page.suggestion,
+        "notes": list(page.notes),
+        "notice": page.notice,
+    }
+
+
+def similar(questions) -> dict[str, Any]:
+    return {"results": [
+        {"id": q.id, "title": q.title, "url": question_url(q), "solved": q.solved,
+         "official": False, "status": q.status, "answer_count": q.answer_count}
+        for q in questions
+    ]}

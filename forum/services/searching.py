@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 EXTENSION = "crowdfix.search"
 BATCH = 500
+SIMILAR_RELATIVE_FLOOR = 0.35
 UNAVAILABLE = ("Search is being rebuilt and will be back in a moment; meanwhile these "
                "results match question titles only.")
 
@@ -230,6 +231,14 @@ class SearchPage:
         return max(1, -(-self.total // self.per_page))
 
     @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
     def notes(self) -> tuple[str, ...]:
         return self.query.notes
 
@@ -299,6 +308,9 @@ def similar_threads(title: str, limit: int = 5, exclude: int | None = None) -> l
     except IndexUnavailable:
         _state().checked = False
         return []
+    if hits:   # keep to the clearly related: a shared common word is not similarity
+        floor = hits[0].score * SIMILAR_RELATIVE_FLOOR
+        hits = [h for h in hits if h.score >= floor]
     rows = _visible([h.id for h in hits])
     return [rows[h.id] for h in hits if h.id in rows and h.id != exclude][:limit]
 

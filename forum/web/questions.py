@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from forum import inputs
 from forum.errors import ValidationError
 from forum.markup import render_markdown
-from forum.services import browsing, posting
+from forum.services import browsing, posting, searching
 from forum.web.context import question_url
 
 bp = Blueprint("questions", __name__)
@@ -40,20 +40,23 @@ def show(question_id: int, slug: str | None = None):
 @bp.route("/ask", methods=["GET", "POST"])
 @login_required
 def ask():
-    form = request.form
+    form = request.form if request.method == "POST" else request.args
+    similar = searching.similar_threads(form.get("title", "")) if form.get("title") else None
     if request.method == "GET":
-        return render_template("questions/ask.html", form={}, errors={}, preview=None)
+        return render_template("questions/ask.html", form=form, errors={}, preview=None,
+                               similar=similar)
     draft, errors = inputs.parse_question(form)
-    if form.get("preview") or errors:
+    checking = form.get("preview") or form.get("similar")
+    if checking or errors:
         preview = render_markdown(form.get("body", "")) if form.get("preview") else None
-        status = 422 if errors and not form.get("preview") else 200
-        return render_template("questions/ask.html", form=form, errors=errors,
-                               preview=preview), status
+        status = 422 if errors and not checking else 200
+        return render_template("questions/ask.html", form=form, errors={} if checking else errors,
+                               preview=preview, similar=similar), status
     try:
         question = posting.ask_question(current_user, draft)
     except ValidationError as e:
         return render_template("questions/ask.html", form=form, errors=e.errors,
-                               preview=None), 422
+                               preview=None, similar=similar), 422
     return redirect(question_url(question), 303)
 
 

@@ -4,6 +4,7 @@
  * 2. Live Markdown preview                  (textarea[data-preview-target])
  * 3. Tag autocomplete (ARIA 1.2 combobox)   (input[data-tag-autocomplete])
  * 4. Confirm before destructive submits     (form[data-confirm])
+ * 5. Similar threads while typing a title    (input[data-similar-target])
  */
 (function () {
   "use strict";
@@ -379,10 +380,70 @@
     });
   }
 
+  /* -------------------------------------------- 5. similar threads on /ask */
+  function setupSimilar(input) {
+    var panel = document.getElementById(input.getAttribute("data-similar-target"));
+    var url = input.getAttribute("data-similar-url");
+    if (!panel || !url || !window.fetch) return;
+    var list = panel.querySelector("[data-similar-list]");
+    var timer = null;
+    var controller = null;
+    var lastTitle = null;
+
+    function badge(text, kind) {
+      var span = document.createElement("span");
+      span.className = "badge badge--small badge--" + kind;
+      span.textContent = text;
+      return span;
+    }
+
+    function show(results) {
+      // Built from text nodes only: titles never become markup.
+      list.textContent = "";
+      results.forEach(function (r) {
+        var li = document.createElement("li");
+        var a = document.createElement("a");
+        a.href = r.url;
+        a.textContent = r.title;
+        li.appendChild(a);
+        if (r.solved) li.appendChild(badge("solved", "solved"));
+        if (r.status === "closed") li.appendChild(badge("closed", "closed"));
+        list.appendChild(li);
+      });
+      panel.hidden = results.length === 0;
+    }
+
+    function lookUp() {
+      var title = input.value.trim();
+      if (title === lastTitle) return;
+      lastTitle = title;
+      if (title.length < 10) { show([]); return; }
+      if (controller) controller.abort();
+      controller = window.AbortController ? new AbortController() : null;
+      fetch(url + "?title=" + encodeURIComponent(title), {
+        headers: { "Accept": "application/json" },
+        credentials: "same-origin",
+        signal: controller ? controller.signal : undefined
+      })
+        .then(function (response) {
+          if (!response.ok || !isJSON(response)) throw new Error("similar failed");
+          return response.json();
+        })
+        .then(function (json) { show(json.results || []); })
+        .catch(function () { /* keep what is shown */ });
+    }
+
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(lookUp, 350);
+    });
+  }
+
   /* ----------------------------------------------------------------- init */
   function init() {
     Array.prototype.forEach.call(document.querySelectorAll("textarea[data-preview-target]"), setupPreview);
     Array.prototype.forEach.call(document.querySelectorAll("input[data-tag-autocomplete]"), setupTagAutocomplete);
+    Array.prototype.forEach.call(document.querySelectorAll("input[data-similar-target]"), setupSimilar);
   }
 
   if (document.readyState === "loading") {
