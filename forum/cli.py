@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -134,7 +137,52 @@ def search_reindex() -> None:
                f"({current_app.config['SEARCH_BACKEND']} backend).")
 
 
+@click.command("seed-import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--batch-size", type=click.IntRange(1, 5000), default=200, show_default=True,
+              help="Threads per transaction.")
+@click.option("--reindex/--no-reindex", default=True, show_default=True,
+              help="Rebuild the search index afterwards (when anything was imported).")
+@click.option("--jobs", type=click.IntRange(1, 32), default=min(4, os.cpu_count() or 1),
+              show_default="CPUs, at most 4", help="Processes converting and rendering bodies.")
+def seed_import(files: tuple[Path, ...], batch_size: int, reindex: bool, jobs: int) -> None:
+    """Import threads from Stack Exchange (se_*.jsonl) or 20 Newsgroups JSONL FILES.
+
+    Threads already imported (same source id) are skipped. Scores are the
+    original sites' scores, not votes here: they earn no reputation.
+    """
+    from forum import importing
+
+    def bar(label: str, length: int):
+        return click.progressbar(length=length, label=label, show_pos=True, file=sys.stderr)
+
+    try:
+        report = importing.import_files(list(files), batch_size=batch_size, jobs=jobs,
+                                        progress=bar)
+    except importing.ImportFailure as e:
+        click.echo(f"Error: {e}", err=True)
+        raise SystemExit(1) from None
+    for name, added in report.per_file.items():
+        click.echo(f"{name}: {added} new thread(s).")
+    click.echo(f"Imported {report.threads} threads and {report.answers} answers "
+               f"({report.skipped} already present, {report.empty_replies} empty replies left out; "
+               f"{report.users} new user(s), {report.tags} new tag(s)).")
+    if not (reindex and report.threads):
+        return
+    try:
+        from forum.services import searching
+    except ImportError:
+        searching = None
+    if searching is None:
+        click.echo("Search index not rebuilt: forum.services.searching is not available.")
+        return
+    with bar("Reindexing search", searching.indexable_count()) as progress:
+        count = searching.reindex(progress=progress.update)
+    click.echo(f"Search index rebuilt: {count} thread(s) reindexed.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(seed_demo)
     app.cli.add_command(search)
+    app.cli.add_command(seed_import)
