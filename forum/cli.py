@@ -131,7 +131,7 @@ def search_reindex() -> None:
 
     total = searching.indexable_count()
     with click.progressbar(length=total, label="Indexing threads", show_pos=True,
-                           file=click.get_text_stream("stderr")) as bar:
+                           file=sys.stderr) as bar:
         count = searching.reindex(progress=bar.update)
     click.echo(f"Search index rebuilt: {count} thread(s) indexed "
                f"({current_app.config['SEARCH_BACKEND']} backend).")

@@ -184,3 +184,13 @@ def strip_markup(text: str, limit: int | None = None) -> str:
     if not plain[limit - 1].isspace() and " " in cut:
         cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip(" ,;:.-") + "\u2026"
+
+
+def html_to_text(rendered: str) -> str:
+    """Plain text of HTML this module produced (a `*_html` column), for the search
+    index: no Markdown syntax, no tags, entities decoded, blocks kept apart."""
+    try:
+        plain = _state().text_clean.clean(_BLOCK_END.sub(r"\g<0> ", rendered or ""))
+    except Exception:  # noqa: BLE001  (a cached column is always our own output)
+        return ""
+    return _WS.sub(" ", html.unescape(plain)).strip()

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import logging
 import os
 import shutil
 import threading
 import time
+import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -111,23 +113,42 @@ class WhooshIndex:
         with self._guard, self._dir_lock():
             if self._ix is not None:
                 return self._ix
-            try:
-                if whoosh_index.exists_in(str(self.directory)):
-                    ix = whoosh_index.open_dir(str(self.directory))
-                    with ix.searcher() as s:   # touch the segments: corrupt files fail here
-                        s.doc_count()
-                    self._ix = ix
-                    return ix
-                self.directory.mkdir(parents=True, exist_ok=True)
-            except Exception as e:  # noqa: BLE001  (any damage means: start afresh)
-                log.error("search index at %s is unreadable (%s); starting a new one", self.directory, e)
-                aside = self.directory.with_name(f"{self.directory.name}.corrupt-{int(time.time())}")
-                with contextlib.suppress(OSError):
-                    shutil.move(str(self.directory), str(aside))
-                self.directory.mkdir(parents=True, exist_ok=True)
+            with warnings.catch_warnings():
+                # Whoosh leaves a damaged file open when it fails to read it.
+                warnings.simplefilter("ignore", ResourceWarning)
+                ix = self._open_existing()
+            if ix is not None:
+                self._ix = ix
+                return ix
             self._ix = whoosh_index.create_in(str(self.directory), ThreadSchema())
             self.recovered = True
             return self._ix
+
+    def close(self) -> None:
+        """Let go of open files (the index stays on disk)."""
+        self._reset()
+
+    def _open_existing(self):
+        """The index on disk, or None after moving a damaged one aside."""
+        try:
+            # Not whoosh's exists_in(): it swallows a damaged index's error and
+            # reports it as missing.
+            if self.directory.is_dir() and any(self.directory.glob("_MAIN_*.toc")):
+                ix = whoosh_index.open_dir(str(self.directory))
+                with ix.searcher() as s:   # touch the segments: corrupt files fail here
+                    s.doc_count()
+                return ix
+        except Exception as e:  # noqa: BLE001  (any damage means: start afresh)
+            # str(e): a log record holding the exception would keep its frames,
+            # and the damaged file they hold, alive.
+            log.error("search index at %s is unreadable (%s); starting a new one",
+                      self.directory, str(e))
+            aside = self.directory.with_name(f"{self.directory.name}.corrupt-{int(time.time())}")
+            with contextlib.suppress(OSError):
+                shutil.move(str(self.directory), str(aside))
+            gc.collect()   # close what the failed open left behind, inside the caller's filter
+        self.directory.mkdir(parents=True, exist_ok=True)
+        return None
 
     def _reset(self) -> None:
         with self._guard:
@@ -139,10 +160,14 @@ class WhooshIndex:
 
     def _current_searcher(self):
         ix = self._open()
-        if self._searcher is None:
-            self._searcher = ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
-        else:
-            self._searcher = self._searcher.refresh()
+        if self._searcher is not None and self._searcher.up_to_date():
+            return self._searcher
+        # A new searcher, not Searcher.refresh(): refresh() reuses the readers of
+        # segments it already has and misses deletions made in them since, so an
+        # updated thread would show twice.
+        if self._searcher is not None:
+            self._searcher.close()
+        self._searcher = ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
         return self._searcher
 
     # -- writing --------------------------------------------------------------

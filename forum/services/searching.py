@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from forum.extensions import db
 from forum.inputs import SearchRequest
+from forum.markup import html_to_text
 from forum.models import Answer, Question
 from search import (
     SORTS,
@@ -88,11 +89,11 @@ def _docs(session: Session, ids: list[int]) -> dict[int, ThreadDoc | None]:
     ):
         answers[answer.question_id].append(answer)
     for q in questions:
-        top = [a.body for a in answers[q.id] if a.id == q.accepted_answer_id]
-        rest = [a.body for a in answers[q.id] if a.id != q.accepted_answer_id]
+        top = [html_to_text(a.body_html) for a in answers[q.id] if a.id == q.accepted_answer_id]
+        rest = [html_to_text(a.body_html) for a in answers[q.id] if a.id != q.accepted_answer_id]
         latest = max([q.last_activity_at, *(a.created_at for a in answers[q.id])])
         out[q.id] = ThreadDoc(
-            id=q.id, title=q.title or "", body=q.body, tags=tuple(q.tag_names),
+            id=q.id, title=q.title or "", body=html_to_text(q.body_html), tags=tuple(q.tag_names),
             answers=tuple(rest), top_answers=tuple(top), author=q.author.username.lower(),
             product=(q.product or "").lower() or None, solved=q.solved, official=False,
             status=q.status or "open", score=q.score, answer_count=len(answers[q.id]),
