@@ -148,6 +148,9 @@ def reindex(progress: Callable[[int], None] | None = None) -> int:
                     progress(len(batch))
 
     count = index.upsert_many(docs())
+    # Writes that came in while the rebuild held the index were queued by the
+    # backend; an empty apply() picks them up.
+    index.apply(set(), thread_docs)
     _state().checked = True
     return count
 
