@@ -53,3 +53,42 @@ def test_upgrade_from_0001_keeps_existing_threads(app):
     with db.engine.connect() as conn:
         row = conn.execute(text("SELECT title, score, source FROM posts WHERE id = 1")).one()
     assert row == ("Printer offline after update", 1, None)
+
+
+def test_postgres_search_tables_come_and_go_with_0003(app):
+    """0003 (PostgreSQL only) adds search_threads with a GIN-indexed tsvector;
+    going back to 0002 drops it and keeps the posts; upgrading recreates it."""
+    import pytest
+    from sqlalchemy import text
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("search_threads is PostgreSQL only")
+
+    def search_indexes() -> list[str]:
+        with db.engine.connect() as conn:
+            return list(conn.scalars(text(
+                "SELECT indexdef FROM pg_indexes WHERE tablename = 'search_threads'")))
+
+    search_tables = {"search_threads", "search_words", "search_pending"}
+    assert search_tables <= set(inspect(db.engine).get_table_names())
+    assert any("USING gin (document)" in d for d in search_indexes())
+    with db.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO users (id, username, username_lower, email, password_hash, role, reputation,"
+            " about, created_at) VALUES (1, 'Maria', 'maria', 'm@example.com', 'x', 'member', 11, '',"
+            " '2026-01-01 00:00:00')"))
+        conn.execute(text(
+            "INSERT INTO posts (id, type, author_id, body, body_html, score, comment_count, created_at,"
+            " title, slug, status, answer_count, last_activity_at, view_count) VALUES (1, 'question', 1,"
+            " 'Printer offline since the update', '<p>Printer offline since the update</p>', 1, 0,"
+            " '2026-01-01 00:00:00', 'Printer offline after update', 'printer-offline-after-update',"
+            " 'open', 0, '2026-01-01 00:00:00', 0)"))
+    downgrade(revision="0002_import_source")
+    assert not search_tables & set(inspect(db.engine).get_table_names())
+    upgrade()
+    assert search_tables <= set(inspect(db.engine).get_table_names())
+    assert any("USING gin (document)" in d for d in search_indexes())
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT title FROM posts WHERE id = 1")).scalar_one() == \
+            "Printer offline after update"
+        assert conn.execute(text("SELECT count(*) FROM search_threads")).scalar_one() == 0
