@@ -101,6 +101,9 @@ def app(database_url, tmp_path, config_overrides):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+    search_state = app.extensions.get("crowdfix.search")
+    if search_state is not None:
+        search_state.index.close()      # open index files, the backend's own pool
 
 
 class Auth:

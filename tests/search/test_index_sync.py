@@ -3,6 +3,7 @@ commit, a rebuild starts from the database, and a broken index heals itself."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,19 @@ from forum.models import Question
 from forum.services import accepting, posting, searching, voting
 from search.query import parse
 from tests.factories import ensure_tags, make_answer, make_question, make_user
+
+needs_pg = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"),
+                              reason="needs PostgreSQL (TEST_DATABASE_URL)")
+
+
+@pytest.fixture(params=["whoosh", pytest.param("postgres", marks=needs_pg)])
+def config_overrides(request):
+    """Every case runs on both backends (PostgreSQL ones when a server is configured)."""
+    return {"SEARCH_BACKEND": request.param}
+
+
+whoosh_only = pytest.mark.parametrize("config_overrides", [{"SEARCH_BACKEND": "whoosh"}],
+                                      indirect=False)
 
 PRINTER_BODY = "The PrintJet 3200 shows offline in Windows although its own test page prints."
 
@@ -140,6 +154,7 @@ def test_cli_reindex_prints_the_count(app):
     assert index_ids("bluetooth")
 
 
+@whoosh_only
 @pytest.mark.parametrize("damage", ["delete", "corrupt"])
 def test_missing_or_corrupt_index_is_rebuilt_on_query(app, damage):
     question = make_question(title="Laptop fan runs loud all the time now",
