@@ -47,6 +47,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from search import MARK_END, MARK_START, Hit, IndexUnavailable, Loader, Results, ThreadDoc
 from search.query import Query
+from search.text import edit_distance, lead
 
 log = logging.getLogger(__name__)
 
@@ -212,29 +213,6 @@ def _words(doc: ThreadDoc) -> list[str]:
     found = _WORD.findall(" ".join([doc.title[:2_000], *tags]).lower()) + tags
     return sorted({w for w in found if 2 <= len(w) <= 60})[:200]
 
-
-def _lead(text_: str, chars: int = 220) -> str:
-    text_ = " ".join(text_.split())
-    if len(text_) <= chars:
-        return text_
-    cut = text_[:chars].rsplit(" ", 1)[0]
-    return f"{cut} …"
-
-
-def _distance(a: str, b: str) -> int:
-    """Edit distance with transpositions (optimal string alignment)."""
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        row = [i]
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            best = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                best = min(best, prev2[j - 2] + 1)
-            row.append(best)
-        prev2, prev = prev, row
-    return prev[-1]
 
 
 def _any(parts: Sequence[str]) -> str:
@@ -562,9 +540,9 @@ class PostgresIndex:
                                   "options": HEADLINE_OPTIONS, "limit": per_page,
                                   "offset": (page - 1) * per_page})
         hits = []
-        for thread_id, score, marked, lead in rows:
+        for thread_id, score, marked, start in rows:
             marked = (marked or "").replace(LT_STANDIN, "<")
-            snippet = marked if MARK_START in marked else _lead(lead or "")
+            snippet = marked if MARK_START in marked else lead(start or "")
             hits.append(Hit(id=thread_id, score=float(score or 0.0), snippet=snippet))
         return hits
 
@@ -612,7 +590,7 @@ class PostgresIndex:
         for word, ndoc in rows:
             if word[:1] != term[:1] or word == term or abs(len(word) - len(term)) > 2:
                 continue
-            distance = _distance(term, word)
+            distance = edit_distance(term, word)
             if distance <= 2:
                 options.append((distance, -ndoc, word))
         return min(options)[2] if options else None

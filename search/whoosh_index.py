@@ -37,6 +37,7 @@ from whoosh.index import LockError
 
 from search import MARK_END, MARK_START, Hit, IndexUnavailable, Loader, Results, ThreadDoc
 from search.query import Query
+from search.text import edit_distance, lead
 
 log = logging.getLogger(__name__)
 
@@ -385,7 +386,7 @@ class WhooshIndex:
                 with contextlib.suppress(Exception):
                     snippet = hit.highlights("body", text=text, top=2)
             hits.append(Hit(id=hit["id"], score=float(hit.score or 0.0),
-                            snippet=snippet or _lead(text)))
+                            snippet=snippet or lead(text)))
         counts = results.groups("tags")
         facets = sorted(((t, n) for t, n in counts.items() if t), key=lambda x: (-x[1], x[0]))[:10]
         total = len(results)
@@ -431,27 +432,3 @@ class WhooshIndex:
             except Exception as e:  # noqa: BLE001
                 self._reset()
                 raise IndexUnavailable(str(e)) from e
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance with adjacent transpositions (optimal string alignment)."""
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            value = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                value = min(value, prev2[j - 2] + 1)
-            cur.append(value)
-        prev2, prev = prev, cur
-    return prev[-1]
-
-
-def _lead(text: str, chars: int = 220) -> str:
-    text = " ".join(text.split())
-    if len(text) <= chars:
-        return text
-    cut = text[:chars].rsplit(" ", 1)[0]
-    return f"{cut} …"
