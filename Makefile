@@ -8,7 +8,7 @@ DEV_FLASK := FLASK_DEBUG=1 $(FLASK)
 STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test test-postgres lint bench clean
+.PHONY: install run test test-postgres lint bench bench-search-quality bench-search-speed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,17 @@ test-postgres: install
 
 lint: install
 	$(BIN)/ruff check .
+
+# Benchmarks read ../shared/data; PostgreSQL (127.0.0.1:5432) figures use the crowdfix_bench database.
+BENCH_THREADS ?= 100000
+
+bench: bench-search-quality bench-search-speed
+
+bench-search-quality: install
+	$(BIN)/python -m tests.bench.search_quality
+
+bench-search-speed: install
+	$(BIN)/python -m tests.bench.search_speed --threads $(BENCH_THREADS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
