@@ -198,13 +198,16 @@ def prepare_thread(record: dict, now: datetime, limits: Limits) -> PreparedThrea
                 and item["id"] == record.get("accepted_answer_id")),
         ))
     body = body_of(record, where)
+    tags = normalise_tags(record.get("tags", []), label, limits.tags_max, limits.tag_max_len)
     return PreparedThread(
         source=record["id"], source_url=thread_url(site, record["post_id"]) if site else None,
         content_license=record.get("content_license"), body=body,
         body_html=render_markdown(body), score=record.get("score") or 0, created_at=asked_at,
         site=site, username=username_for(site),
-        title=fit_title(record["title"], label, limits.title_min, limits.title_max),
-        tags=normalise_tags(record.get("tags", []), label, limits.tags_max, limits.tag_max_len),
+        # A short Usenet title is padded with its group, a Stack Exchange one with its site.
+        title=fit_title(record["title"], tags[0] if plain else label, limits.title_min,
+                        limits.title_max),
+        tags=tags,
         view_count=record.get("view_count") or 0, closed=bool(record.get("closed_date")),
         answers=answers, empty_replies=len(record.get("answers", [])) - len(answers),
     )

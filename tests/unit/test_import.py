@@ -199,7 +199,10 @@ def test_rules_clip_and_pad_real_data(app, tmp_path):
             "accepted_answer_id": None, "title": "Why " + "really " * 40 + "slow?",
             "body": "<p>" + "word " * 8000 + "</p>", "tags": ["???", "ÉTÉ", "x" * 50]}
     empty = {**USENET_THREAD, "id": "comp.graphics/1", "body": "", "tags": [], "answers": []}
-    run_import(app, write_jsonl(tmp_path / "odd.jsonl", long, empty))
+    short = {**USENET_THREAD, "id": "comp.graphics/2", "title": "DTP", "tags": ["comp.graphics"],
+             "answers": []}
+    run_import(app, write_jsonl(tmp_path / "odd.jsonl", long, empty, short))
+    assert by_source("comp.graphics/2").title == "DTP (comp.graphics)"
     question = by_source("iot.stackexchange.com/900")
     assert len(question.title) <= 150 and question.title.endswith("\u2026")
     assert len(question.body) <= 30_000 and "shortened to 30,000 characters" in question.body
