@@ -8,8 +8,10 @@ this backend on every write (`heading`, title and tags alone, serves similar()):
     A  title      B  tags      C  question body, accepted/official answers
     D  other answers
 
-Ranking is `ts_rank_cd` with `WEIGHTS` ({D, C, B, A}), which keeps the ratios of
-the Whoosh backend's field boosts (title 5 : tags 3 : body 1.5 : answers 0.5).
+Ranking sums, over the query's words, each word's `ts_rank` with `WEIGHTS`
+({D, C, B, A}: title over tags over body over answers), saturated and weighted by
+the word's BM25 idf (see COMMON_FRACTION below: ts_rank alone has no idf, and
+ranked related threads worse than a plain BM25 baseline).
 Queries are built from the `Query`'s words by PostgreSQL itself
 (`plainto_tsquery` for a word, `phraseto_tsquery` for a phrase, both safe for any
 input) under the 'english' configuration, so "printers" finds "printer".
@@ -33,7 +35,9 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
+import time
 import weakref
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -52,9 +56,19 @@ from search.text import edit_distance, lead
 log = logging.getLogger(__name__)
 
 CONFIG = "english"
-WEIGHTS = "{0.1, 0.3, 0.6, 1.0}"            # D (answers), C (body, top answers), B (tags), A (title)
+WEIGHTS = "{0.2, 0.4, 0.6, 1.0}"            # D (answers), C (body, top answers), B (tags), A (title)
+# Ranking words: PostgreSQL's ts_rank has no inverse document frequency, so a common
+# word counts as much as a rare one. Each word's rank is weighted by its BM25 idf,
+# from the lexeme frequencies ANALYZE keeps for the tsvector column, and saturates
+# (normalisation 32: r / (r + 1)) as BM25's term frequency does. Words in more than
+# COMMON_FRACTION of the threads are left out when rarer ones are there, and only
+# the MAX_MATCH_WORDS rarest are kept (a pasted title costs what a few words cost).
+COMMON_FRACTION = 0.3
+MAX_MATCH_WORDS = 8
+COMMON_MIN_DOCS = 2_000
+STATS_SECONDS = 300.0
 SIMILAR_WEIGHTS = "{0, 0.15, 0.3, 1.0}"     # like Whoosh's similar(): title doubled, no answers
-RANK_NORMALIZATION = 1 | 32                # / (1 + log(length)), then scaled to 0..1
+RANK_NORMALIZATION = 32                    # r / (r + 1): saturates like BM25's tf
 MAX_FIELD_CHARS = 100_000
 SNIPPET_CHARS = 4_000
 BATCH = 500                                 # threads per write transaction
@@ -167,6 +181,18 @@ SELECT id, rank FROM (
 WHERE rank > 0 ORDER BY rank DESC, id DESC LIMIT :limit
 """)
 _PREFER_INDEX = text("SELECT set_config('enable_seqscan', 'off', true)")
+_ANALYZE = text("ANALYZE search_threads")
+_STATS = text("""
+SELECT (SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'search_threads'::regclass),
+       (SELECT most_common_elems::text::text[] FROM pg_stats
+         WHERE tablename = 'search_threads' AND attname = 'document'),
+       (SELECT most_common_elem_freqs FROM pg_stats
+         WHERE tablename = 'search_threads' AND attname = 'document')
+""")
+_LEXEMES = text(f"""
+SELECT ARRAY(SELECT array_to_string(tsvector_to_array(to_tsvector('{CONFIG}', x)), ' ')
+             FROM unnest(CAST(:terms AS text[])) WITH ORDINALITY AS u(x, n) ORDER BY n)
+""")
 _KNOWN_WORDS = text("SELECT word FROM search_words "
                     "WHERE word = ANY(CAST(:words AS text[])) AND ndoc > 0")
 _CANDIDATES = text("""
@@ -250,6 +276,7 @@ class PostgresIndex:
         self.engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
                                     connect_args={"connect_timeout": 5,
                                                   "options": options})
+        self._stats: tuple[float, int, dict[str, float], float] | None = None
         # Close pooled connections when the index goes away, not in the collector.
         self._finalizer = weakref.finalize(self, self.engine.dispose)
 
@@ -420,6 +447,9 @@ class PostgresIndex:
                         batch, chars = [], 0
                 if batch:
                     count += self._upsert_batch(conn, batch)
+                conn.execute(_ANALYZE)     # fresh word frequencies for ranking
+                conn.commit()
+                self._stats = None
             finally:
                 try:
                     if conn.in_transaction():
@@ -473,7 +503,8 @@ class PostgresIndex:
         page = max(1, int(page))
         per_page = max(1, int(per_page))
         with self._unavailable("be searched"), self.engine.connect() as conn:
-            match, excluded, has_words = self._tsqueries(conn, query.terms, query.phrases,
+            terms, idfs = self._ranked_terms(conn, query.terms)
+            match, excluded, has_words = self._tsqueries(conn, terms, query.phrases,
                                                          query.excluded)
             if query.has_text and not has_words:
                 return Results(total=0)     # only stop words: nothing can match
@@ -483,7 +514,8 @@ class PostgresIndex:
                 # to 5x slower than the GIN index for a word half the threads have).
                 conn.execute(_PREFER_INDEX)
             where, params = self._where(query, match, excluded)
-            hits = self._page(conn, where, params, match, sort, page, per_page)
+            rank = self._rank_sql(conn, terms, idfs, query.phrases, params) if match else "0.0"
+            hits = self._page(conn, where, params, match, rank, sort, page, per_page)
             total, facets = self._totals(conn, where, params)
             suggestion = None
             if total < 3 and query.terms:
@@ -512,11 +544,60 @@ class PostgresIndex:
         conds += [sql for flag, sql in _FLAGS.items() if flag in query.flags]
         return " AND ".join(conds) or "TRUE", params
 
+    def _frequencies(self, conn: Connection) -> tuple[int, dict[str, float], float]:
+        """(threads, lexeme -> share of threads having it, share assumed for the
+        others), from the statistics ANALYZE keeps; re-read every STATS_SECONDS."""
+        now = time.monotonic()
+        if self._stats is None or now - self._stats[0] > STATS_SECONDS:
+            total, elems, freqs = conn.execute(_STATS).one()
+            shares = dict(zip(elems or (), freqs or (), strict=False))
+            floor = min(shares.values()) / 2 if shares else 0.0
+            self._stats = (now, int(total or 0), shares, floor)
+        return self._stats[1], self._stats[2], self._stats[3]
+
+    def _ranked_terms(self, conn: Connection,
+                      terms: Sequence[str]) -> tuple[list[str], list[float]]:
+        """The words worth matching, rarest first, with their BM25 idf."""
+        if not terms:
+            return [], []
+        total, shares, floor = self._frequencies(conn)
+        lexemes = conn.execute(_LEXEMES, {"terms": list(terms)}).scalar_one()
+        rated = []
+        for term, lex in zip(terms, lexemes, strict=True):
+            if lex:    # stop words have none
+                rated.append((max(shares.get(x, floor) for x in lex.split()), term))
+        rated.sort()
+        kept = rated
+        if total >= COMMON_MIN_DOCS:   # below it every word is worth matching on its own
+            kept = [r for r in rated if r[0] <= COMMON_FRACTION][:MAX_MATCH_WORDS] or rated[:1]
+        n = max(total, 1)
+        return ([t for _, t in kept],
+                [math.log((n - f * n + 0.5) / (f * n + 0.5) + 1) for f, _ in kept])
+
     @staticmethod
-    def _page(conn: Connection, where: str, params: dict, match: str | None, sort: str,
-              page: int, per_page: int) -> list[Hit]:
-        rank = (f"ts_rank_cd(CAST(:weights AS float4[]), s.document, CAST(:match AS tsquery), "
-                f"{RANK_NORMALIZATION})") if match else "0.0"
+    def _rank_sql(conn: Connection, terms: list[str], idfs: list[float],
+                  phrases: Sequence[str], params: dict) -> str:
+        """Σ idf(word) × saturated ts_rank(word) + the phrases' ranks."""
+        words = conn.execute(_TSQUERIES, {
+            "timeout": SEARCH_TIMEOUT, "terms": terms, "phrases": list(phrases),
+            "excluded": []}).one()
+        parts = []
+        for i, (q, idf) in enumerate(zip(words[1], idfs, strict=True)):
+            if q:
+                params[f"rq{i}"] = q
+                parts.append(f"{idf:.5f} * ts_rank(CAST(:weights AS float4[]), s.document, "
+                             f"CAST(:rq{i} AS tsquery), {RANK_NORMALIZATION})")
+        top = max(idfs, default=1.0)
+        for i, q in enumerate(words[2]):
+            if q:
+                params[f"rp{i}"] = q
+                parts.append(f"{top:.5f} * ts_rank(CAST(:weights AS float4[]), s.document, "
+                             f"CAST(:rp{i} AS tsquery), {RANK_NORMALIZATION})")
+        return " + ".join(parts) or "0.0"
+
+    @staticmethod
+    def _page(conn: Connection, where: str, params: dict, match: str | None, rank: str,
+              sort: str, page: int, per_page: int) -> list[Hit]:
         if sort not in _SORTS:
             sort = "relevance"
         if sort == "relevance" and not match:     # nothing to rank by: latest activity
