@@ -92,3 +92,31 @@ def test_postgres_search_tables_come_and_go_with_0003(app):
         assert conn.execute(text("SELECT title FROM posts WHERE id = 1")).scalar_one() == \
             "Printer offline after update"
         assert conn.execute(text("SELECT count(*) FROM search_threads")).scalar_one() == 0
+
+
+def test_upgrade_to_0004_keeps_imported_scores_and_votes_add_to_them(app):
+    """Imported posts had their original score set directly; 0004 keeps it as the
+    base that votes add to, and leaves posts without a source alone."""
+    from sqlalchemy import text
+
+    from forum.models import User
+    from forum.services import voting
+    from tests.factories import make_question, make_user
+
+    imported = make_question(title="How can I properly test my device's PCB antenna?")
+    native = make_question(title="Printer offline since the November update")
+    voter = make_user(reputation_points=200)
+    voting.cast_vote(voter, native.id, 1)
+    imported_id, native_id, voter_id = imported.id, native.id, voter.id
+    db.session.remove()
+    downgrade(revision="0003_postgres_search")
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE posts SET score = 19, source = 'iot.stackexchange.com/1' "
+                          "WHERE id = :id"), {"id": imported_id})
+    upgrade()
+    with db.engine.connect() as conn:
+        rows = dict(conn.execute(text("SELECT id, imported_score FROM posts")).all())
+    assert rows[imported_id] == 19 and rows[native_id] == 0
+    voter = db.session.get(User, voter_id)
+    assert voting.cast_vote(voter, imported_id, 1).score == 20
+    assert voting.cast_vote(voter, native_id, 0).score == 0

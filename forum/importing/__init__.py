@@ -15,13 +15,13 @@ import adds nothing.
 Authors: the data names no authors, so each site gets one imported account
 (`se-iot`, `se-meta-3dprinting`, `usenet`) that cannot sign in.
 
-Scores are imported, not vote-backed: `posts.score` is set to the original score
-and no `votes` or reputation events are created, so an imported account keeps
-reputation 1 and `flask users recount` changes nothing. An accepted answer is a
-self-accept (asker and answerer are the same imported account), which by the
-rules earns no reputation either. Caveat: `voting.cast_vote` recomputes a post's
-score as the sum of its votes, so the first real vote on an imported post
-replaces the imported score with that sum.
+Scores are imported, not vote-backed: the original score goes to
+`posts.imported_score` (and `score`), and no `votes` or reputation events are
+created, so an imported account keeps reputation 1 and `flask users recount`
+changes nothing. Votes cast here add to the imported score (a post's score is
+`imported_score` + the sum of its votes). An accepted answer is a self-accept
+(asker and answerer are the same imported account), which by the rules earns no
+reputation either.
 
 Search: imports do not call `search_sync.thread_changed`; the command rebuilds
 the index once at the end.

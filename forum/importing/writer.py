@@ -123,7 +123,7 @@ def _answer_row(a: PreparedPost, author_id: int, question_id: int) -> dict:
 
 def _post_row(p: PreparedPost, author_id: int, kind: str) -> dict:
     return {"type": kind, "author_id": author_id, "body": p.body, "body_html": p.body_html,
-            "score": p.score, "comment_count": 0, "created_at": p.created_at,
+            "score": p.score, "imported_score": p.score, "comment_count": 0, "created_at": p.created_at,
             "source": p.source, "source_url": p.source_url, "content_license": p.content_license}
 
 

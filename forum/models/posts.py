@@ -31,7 +31,8 @@ class Post(db.Model):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
-    score: Mapped[int] = mapped_column(default=0)
+    score: Mapped[int] = mapped_column(default=0)      # imported_score + the sum of votes
+    imported_score: Mapped[int] = mapped_column(default=0, server_default="0")
     comment_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]

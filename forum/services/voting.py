@@ -57,10 +57,11 @@ def cast_vote(user, post_id: int, value: int) -> VoteResult:
                 vote.updated_at = utcnow()
             _events_for(post, user.id, value)
             db.session.flush()
-            score = db.session.scalar(
+            votes = db.session.scalar(
                 select(func.coalesce(func.sum(Vote.value), 0)).where(Vote.post_id == post.id)
             )
-            db.session.execute(update(Post).where(Post.id == post.id).values(score=score))
+            db.session.execute(update(Post).where(Post.id == post.id)
+                               .values(score=Post.imported_score + votes))
             reputation.refresh(post.author_id, user.id)
             search_sync.thread_changed(post.question_id or post.id)
         score = db.session.scalar(select(Post.score).where(Post.id == post.id))

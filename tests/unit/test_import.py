@@ -168,6 +168,16 @@ def test_scores_are_imported_without_votes_or_reputation(app, data_file):
     assert "0 user(s) corrected" in result.output
 
 
+def test_a_vote_adds_to_the_imported_score(app, data_file):
+    from forum.services import voting
+
+    run_import(app, data_file)
+    question = db.session.scalar(select(Question).where(Question.score == 7))
+    assert question.imported_score == 7
+    voter = make_user("voter", reputation_points=40)
+    assert voting.cast_vote(voter, question.id, 1).score == 8
+
+
 def test_imported_accounts_cannot_sign_in(app, data_file):
     from forum.services import accounts
 

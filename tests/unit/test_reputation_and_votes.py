@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from forum.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from forum.extensions import db
-from forum.models import Post, ReputationEvent, User, Vote
+from forum.models import Post, Question, ReputationEvent, User, Vote
 from forum.services import accepting, posting, reputation, voting
 from tests.factories import make_answer, make_question, make_user
 
@@ -241,3 +241,15 @@ def test_suspended_user_cannot_vote(app):
     db.session.commit()
     with pytest.raises(PermissionDenied, match="suspended.*spam"):
         voting.cast_vote(voter, make_question().id, 1)
+
+
+def test_imported_score_is_the_base_votes_add_to(app):
+    """An imported post keeps its original score; votes add to it, undoing subtracts."""
+    q = make_question()
+    db.session.get(Question, q.id).imported_score = 19
+    db.session.get(Question, q.id).score = 19
+    db.session.commit()
+    voter = make_user(reputation_points=200)
+    assert voting.cast_vote(voter, q.id, 1).score == 20
+    assert voting.cast_vote(voter, q.id, -1).score == 18
+    assert voting.cast_vote(voter, q.id, 0).score == 19
