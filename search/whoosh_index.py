@@ -378,11 +378,14 @@ class WhooshIndex:
             if query.has_text:
                 return None      # only stop words: nothing can match
             required.append(Q.Every())
-        main = Q.And(required) if len(required) > 1 else required[0]
+        return Q.And(required) if len(required) > 1 else required[0]
+
+    def _mask(self, query: Query) -> Q.Query | None:
+        """What -word and -"phrase" leave out, as the collector's mask: an AndNot
+        query trips a Whoosh bug (IndexError in AndNotMatcher.skip_to_quality) on
+        large segments."""
         excluded = [q for q in (self._phrase_query(x) for x in query.excluded) if q is not None]
-        if excluded:
-            main = Q.AndNot(main, Q.Or(excluded))
-        return main
+        return Q.Or(excluded) if excluded else None
 
     def _sort(self, sort: str, has_text: bool):
         if sort == "newest":
@@ -416,7 +419,7 @@ class WhooshIndex:
         # them on each query (two thirds of the time at 20k threads). The tags of
         # the top FACET_SAMPLE hits come from a column instead.
         results = searcher.search(q, limit=max(page * per_page, FACET_SAMPLE),
-                                  sortedby=sortedby, reverse=reverse)
+                                  sortedby=sortedby, reverse=reverse, mask=self._mask(query))
         results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
         results.formatter = _Marker()
         hits = []
