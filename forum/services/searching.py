@@ -190,12 +190,12 @@ def ensure_index() -> bool:
     state = _state()
     if state.rebuilding.is_set():
         return False
+    if state.checked:     # a failing search clears it, and the next one checks again
+        return True
     try:
         empty = state.index.count() == 0
     except IndexUnavailable:
         empty = True
-    if state.checked and not empty:
-        return True
     if empty:
         threads = indexable_count()
         if threads:
