@@ -41,22 +41,24 @@ def show(question_id: int, slug: str | None = None):
 @login_required
 def ask():
     form = request.form if request.method == "POST" else request.args
-    similar = searching.similar_threads(form.get("title", "")) if form.get("title") else None
+
+    def page(errors, preview=None, status=200):
+        similar = searching.similar_threads(form["title"]) if form.get("title") else None
+        return render_template("questions/ask.html", form=form, errors=errors, preview=preview,
+                               similar=similar), status
+
     if request.method == "GET":
-        return render_template("questions/ask.html", form=form, errors={}, preview=None,
-                               similar=similar)
+        return page({})
     draft, errors = inputs.parse_question(form)
-    checking = form.get("preview") or form.get("similar")
-    if checking or errors:
+    if form.get("preview") or form.get("similar"):      # checking, not posting
         preview = render_markdown(form.get("body", "")) if form.get("preview") else None
-        status = 422 if errors and not checking else 200
-        return render_template("questions/ask.html", form=form, errors={} if checking else errors,
-                               preview=preview, similar=similar), status
+        return page({}, preview)
+    if errors:
+        return page(errors, status=422)
     try:
         question = posting.ask_question(current_user, draft)
     except ValidationError as e:
-        return render_template("questions/ask.html", form=form, errors=e.errors,
-                               preview=None, similar=similar), 422
+        return page(e.errors, status=422)
     return redirect(question_url(question), 303)
 
 
