@@ -86,6 +86,8 @@ class SearchIndex(Protocol):
     def search(self, query: Query, sort: str = "relevance", page: int = 1,
                per_page: int = 20) -> Results: ...
     def similar(self, title: str, limit: int = 5) -> list[Hit]: ...
+    def close(self) -> None:
+        """Let go of open files or pooled connections (the index stays)."""
 
 
 def snippet_html(snippet: str) -> Markup:

@@ -8,6 +8,23 @@ from sqlalchemy import inspect
 from forum.extensions import db
 
 
+def insert_thread_of_0001(conn) -> None:
+    """A user and a question in the columns of 0001_core, written as raw SQL so
+    that they fit any later schema an upgrade starts from."""
+    from sqlalchemy import text
+
+    conn.execute(text(
+        "INSERT INTO users (id, username, username_lower, email, password_hash, role, reputation,"
+        " about, created_at) VALUES (1, 'Maria', 'maria', 'm@example.com', 'x', 'member', 11, '',"
+        " '2026-01-01 00:00:00')"))
+    conn.execute(text(
+        "INSERT INTO posts (id, type, author_id, body, body_html, score, comment_count, created_at,"
+        " title, slug, status, answer_count, last_activity_at, view_count) VALUES (1, 'question', 1,"
+        " 'Printer offline since the update', '<p>Printer offline since the update</p>', 1, 0,"
+        " '2026-01-01 00:00:00', 'Printer offline after update', 'printer-offline-after-update',"
+        " 'open', 0, '2026-01-01 00:00:00', 0)"))
+
+
 def test_migration_head_matches_models(app):
     with db.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={
@@ -39,16 +56,7 @@ def test_upgrade_from_0001_keeps_existing_threads(app):
 
     downgrade(revision="0001_core")
     with db.engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO users (id, username, username_lower, email, password_hash, role, reputation,"
-            " about, created_at) VALUES (1, 'Maria', 'maria', 'm@example.com', 'x', 'member', 11, '',"
-            " '2026-01-01 00:00:00')"))
-        conn.execute(text(
-            "INSERT INTO posts (id, type, author_id, body, body_html, score, comment_count, created_at,"
-            " title, slug, status, answer_count, last_activity_at, view_count) VALUES (1, 'question', 1,"
-            " 'Printer offline since the update', '<p>Printer offline since the update</p>', 1, 0,"
-            " '2026-01-01 00:00:00', 'Printer offline after update', 'printer-offline-after-update',"
-            " 'open', 0, '2026-01-01 00:00:00', 0)"))
+        insert_thread_of_0001(conn)
     upgrade()
     with db.engine.connect() as conn:
         row = conn.execute(text("SELECT title, score, source FROM posts WHERE id = 1")).one()
@@ -73,16 +81,7 @@ def test_postgres_search_tables_come_and_go_with_0003(app):
     assert search_tables <= set(inspect(db.engine).get_table_names())
     assert any("USING gin (document)" in d for d in search_indexes())
     with db.engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO users (id, username, username_lower, email, password_hash, role, reputation,"
-            " about, created_at) VALUES (1, 'Maria', 'maria', 'm@example.com', 'x', 'member', 11, '',"
-            " '2026-01-01 00:00:00')"))
-        conn.execute(text(
-            "INSERT INTO posts (id, type, author_id, body, body_html, score, comment_count, created_at,"
-            " title, slug, status, answer_count, last_activity_at, view_count) VALUES (1, 'question', 1,"
-            " 'Printer offline since the update', '<p>Printer offline since the update</p>', 1, 0,"
-            " '2026-01-01 00:00:00', 'Printer offline after update', 'printer-offline-after-update',"
-            " 'open', 0, '2026-01-01 00:00:00', 0)"))
+        insert_thread_of_0001(conn)
     downgrade(revision="0002_import_source")
     assert not search_tables & set(inspect(db.engine).get_table_names())
     upgrade()
