@@ -159,6 +159,73 @@ def deny_delete_comment(user: Any, comment: Any) -> str | None:
     return "You can only delete your own comments."
 
 
+def _company_staff(user: Any, what: str) -> str | None:
+    if denial := _writer(user):
+        return denial
+    if not user.is_company_staff:
+        return f"Only {_company()} staff can {what}."
+    return None
+
+
+def _company() -> str:
+    return current_app.config.get("COMPANY_NAME") or "company"
+
+
+def deny_mark_official(user: Any, answer: Any) -> str | None:
+    if denial := _company_staff(user, "mark answers official"):
+        return denial
+    if answer.is_deleted or answer.question.is_deleted:
+        return "You cannot verify a deleted answer."
+    return None
+
+
+def deny_mark_known(user: Any, question: Any) -> str | None:
+    if denial := _company_staff(user, "mark known issues"):
+        return denial
+    if question.is_deleted:
+        return "This question has been deleted."
+    return None
+
+
+def deny_verify_file(user: Any, attachment: Any) -> str | None:
+    if denial := _company_staff(user, "mark a fix as verified"):
+        return denial
+    if attachment.kind != "fix":
+        return "Only files of the kind \"fix\" can be marked as a verified fix."
+    return None
+
+
+def deny_staff_desk(user: Any) -> str | None:
+    return _company_staff(user, "use the staff desk")
+
+
+def deny_upload_executable(user: Any) -> str | None:
+    return _company_staff(user, "attach executables and installers")
+
+
+def deny_manage_roles(user: Any) -> str | None:
+    if denial := _writer(user):
+        return denial
+    if user.role != "admin":
+        return "Only admins can change roles."
+    return None
+
+
+def deny_me_too(user: Any, question: Any) -> str | None:
+    if denial := _writer(user):
+        return denial
+    if question.is_deleted:
+        return "This question has been deleted."
+    if question.author_id == user.id:
+        return "You asked this question: you are already counted."
+    return None
+
+
+def deny_attach(user: Any, post: Any) -> str | None:
+    """Files go on your own posts, or on posts you may edit."""
+    return deny_edit(user, post)
+
+
 RULES: dict[str, Callable[..., str | None]] = {
     "ask": deny_ask,
     "answer": deny_answer,
@@ -169,6 +236,14 @@ RULES: dict[str, Callable[..., str | None]] = {
     "delete": deny_delete,
     "create_tag": deny_create_tag,
     "delete_comment": deny_delete_comment,
+    "mark_official": deny_mark_official,
+    "mark_known": deny_mark_known,
+    "verify_file": deny_verify_file,
+    "staff_desk": deny_staff_desk,
+    "upload_executable": deny_upload_executable,
+    "manage_roles": deny_manage_roles,
+    "me_too": deny_me_too,
+    "attach": deny_attach,
 }
 
 

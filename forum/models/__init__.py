@@ -2,10 +2,24 @@
 
 from forum.models.common import utcnow
 from forum.models.posts import Answer, Comment, Post, Question, Revision, Tag, question_tags
+from forum.models.support import (
+    ATTACHMENT_KINDS,
+    KNOWN_STATES,
+    Attachment,
+    Blob,
+    KnownIssue,
+    MeToo,
+)
 from forum.models.users import ROLES, ApiToken, User
 from forum.models.votes import ReputationEvent, Vote
 
 __all__ = [
+    "ATTACHMENT_KINDS",
+    "KNOWN_STATES",
+    "Attachment",
+    "Blob",
+    "KnownIssue",
+    "MeToo",
     "ROLES",
     "Answer",
     "ApiToken",

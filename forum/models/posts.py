@@ -55,13 +55,24 @@ class Post(db.Model):
     source: Mapped[str | None] = mapped_column(String(200), unique=True)
     source_url: Mapped[str | None] = mapped_column(String(300))
     content_license: Mapped[str | None] = mapped_column(String(120))
-    # Answer columns
+    me_too_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The official answer the thread's banner links to (the earliest still official)
+    official_answer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="SET NULL")
+    )
+    # Answer columns: staff verification. `official_revision` is the revision
+    # staff verified; a later edit by someone who is not staff makes it stale.
+    official_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    official_at: Mapped[datetime | None]
+    official_revision: Mapped[int | None]
+    official_stale: Mapped[bool] = mapped_column(default=False, server_default="0")
     question_id: Mapped[int | None] = mapped_column(
         ForeignKey("posts.id", ondelete="CASCADE"), index=True
     )
 
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="joined")
     editor: Mapped[User | None] = relationship(foreign_keys=[edited_by_id])
+    official_by: Mapped[User | None] = relationship(foreign_keys=[official_by_id])
 
     __mapper_args__ = {"polymorphic_on": "type", "polymorphic_identity": "post"}
     __table_args__ = (
@@ -93,7 +104,11 @@ class Question(Post):
 
     @property
     def solved(self) -> bool:
-        return self.accepted_answer_id is not None
+        return self.accepted_answer_id is not None or self.official_answer_id is not None
+
+    @property
+    def has_official_answer(self) -> bool:
+        return self.official_answer_id is not None
 
     @property
     def tag_names(self) -> list[str]:
@@ -106,6 +121,10 @@ class Answer(Post):
     )
 
     __mapper_args__ = {"polymorphic_identity": "answer"}
+
+    @property
+    def is_official(self) -> bool:
+        return self.official_at is not None
 
 
 class Tag(db.Model):

@@ -37,6 +37,12 @@ class User(UserMixin, db.Model):
         return self.role in ("staff", "moderator", "admin")
 
     @property
+    def is_company_staff(self) -> bool:
+        """Speaks for the company: marks answers official, known issues, verified
+        fixes. Moderators curate but do not speak for the company."""
+        return self.role in ("staff", "admin")
+
+    @property
     def is_moderator(self) -> bool:
         return self.role in ("moderator", "admin")
 
