@@ -64,9 +64,22 @@ def init_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from forum.api import bp as api_bp
     from forum.extensions import csrf
-    from forum.web import auth, errors, posts, questions, search, tags, users
+    from forum.web import (
+        admin,
+        attachments,
+        auth,
+        errors,
+        posts,
+        questions,
+        search,
+        staff,
+        support,
+        tags,
+        users,
+    )
 
-    for module in (questions, posts, tags, users, auth, search):
+    for module in (questions, posts, tags, users, auth, search, support, attachments, staff,
+                   admin):
         app.register_blueprint(module.bp)
     errors.register(app)
     csrf.exempt(api_bp)

@@ -76,9 +76,9 @@ def list_questions(query: ListQuery, author_id: int | None = None) -> Page:
 
 
 def answer_order(question: Question, answers: list[Answer]) -> list[Answer]:
-    """Accepted first, then score, then age (official answers join the front later)."""
+    """Official first, then accepted, then score, then age."""
     return sorted(answers, key=lambda a: (
-        a.id != question.accepted_answer_id, -a.score, a.created_at, a.id
+        not a.is_official, a.id != question.accepted_answer_id, -a.score, a.created_at, a.id
     ))
 
 
