@@ -275,3 +275,38 @@ def parse_search(args: Mapping[str, Any]) -> SearchRequest:
     page = _int(args.get("page"), 1, 1, SEARCH_MAX_PAGE)
     per_page = _int(args.get("per_page"), _cfg("SEARCH_PER_PAGE"), 1, _cfg("API_MAX_PER_PAGE"))
     return SearchRequest(q=q[:2000], sort=sort, page=page, per_page=per_page)
+
+
+@dataclass(frozen=True)
+class KnownIssueDraft:
+    state: str
+    reference: str
+    fixed_in: str | None
+
+
+def parse_known_issue(data: Mapping[str, Any]) -> tuple[KnownIssueDraft | None, dict]:
+    """A known-issue mark: a state, an engineering reference (text or URL) and,
+    for `fixed`, the version that fixes it."""
+    from forum.models import KNOWN_STATES
+
+    errors: dict[str, str] = {}
+    state = (_text(data, "state", errors) or "").strip()
+    reference = re.sub(r"\s+", " ", _text(data, "reference", errors) or "").strip()
+    fixed_in = re.sub(r"\s+", " ", _text(data, "fixed_in", errors) or "").strip() or None
+    if state not in KNOWN_STATES:
+        errors["state"] = "State must be investigating, fix_planned or fixed."
+    if not reference:
+        errors["reference"] = "Give the engineering reference: a ticket number or its URL."
+    elif len(reference) > 300:
+        errors["reference"] = "The reference must be at most 300 characters."
+    elif "://" in reference and not re.match(r"https?://[^\s/]+", reference):
+        errors["reference"] = "A link must start with http:// or https://."
+    if state == "fixed" and not fixed_in:
+        errors["fixed_in"] = "Say which version fixes it."
+    elif fixed_in and len(fixed_in) > 50:
+        errors["fixed_in"] = "The version must be at most 50 characters."
+    if state != "fixed":
+        fixed_in = None
+    if errors:
+        return None, errors
+    return KnownIssueDraft(state=state, reference=reference, fixed_in=fixed_in), errors

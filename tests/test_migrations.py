@@ -119,3 +119,33 @@ def test_upgrade_to_0004_keeps_imported_scores_and_votes_add_to_them(app):
     voter = db.session.get(User, voter_id)
     assert voting.cast_vote(voter, imported_id, 1).score == 20
     assert voting.cast_vote(voter, native_id, 0).score == 0
+
+
+def test_upgrade_to_0005_keeps_threads_and_they_take_official_answers(app):
+    """0005 adds the support columns and tables to a database that has threads,
+    votes and an accepted answer; afterwards the thread takes an official answer."""
+    from sqlalchemy import text
+
+    from forum.models import Answer, Question
+    from forum.services import accepting, official
+    from tests.factories import make_answer, make_question, make_user
+
+    asker = make_user()
+    question = make_question(asker, title="Printer offline since the November update")
+    answer = make_answer(question)
+    accepting.accept_answer(asker, answer.id)
+    staff = make_user(role="staff")
+    question_id, answer_id, staff_id = question.id, answer.id, staff.id
+    db.session.remove()
+    downgrade(revision="0004_imported_score")
+    assert "me_toos" not in inspect(db.engine).get_table_names()
+    upgrade()
+    with db.engine.connect() as conn:
+        row = conn.execute(text("SELECT me_too_count, official_answer_id, accepted_answer_id "
+                                "FROM posts WHERE id = :id"), {"id": question_id}).one()
+    assert tuple(row) == (0, None, answer_id)
+    from forum.models import User
+    official.mark_official(db.session.get(User, staff_id), answer_id)
+    db.session.expire_all()
+    assert db.session.get(Question, question_id).official_answer_id == answer_id
+    assert db.session.get(Answer, answer_id).official_stale is False

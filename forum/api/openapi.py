@@ -80,7 +80,8 @@ SCHEMAS: dict[str, Any] = {
         "author": _ref("UserBrief"), "score": {"type": "integer"},
         "is_accepted": {"type": "boolean"},
         "official": {"nullable": True, "type": "object", "properties": {
-            "by": _ref("UserBrief"), "at": {"type": "string"}, "stale": {"type": "boolean"}}},
+            "by": _ref("UserBrief"), "at": {"type": "string"}, "stale": {"type": "boolean"},
+            "revision": {"type": "integer", "description": "the revision staff verified"}}},
         "attachments": {"type": "array", "items": {"type": "object"}},
         "comments": {"type": "array", "items": _ref("Comment")},
         "my_vote": {"type": "integer", "enum": [-1, 0, 1],
@@ -96,12 +97,22 @@ SCHEMAS: dict[str, Any] = {
         "score": {"type": "integer"}, "answer_count": {"type": "integer"},
         "accepted_answer_id": {"type": "integer", "nullable": True},
         "status": {"type": "string", "enum": ["open", "closed"]},
-        "solved": {"type": "boolean"}, "has_official_answer": {"type": "boolean"},
+        "solved": {"type": "boolean", "description": "has an accepted or official answer"},
+        "has_official_answer": {"type": "boolean"},
+        "official_answer_id": {"type": "integer", "nullable": True},
+        "me_too_count": {"type": "integer"},
+        "known_issue": {"nullable": True, "type": "object", "properties": {
+            "state": {"type": "string"}, "label": {"type": "string"},
+            "reference": {"type": "string"}, "fixed_in": {"type": "string", "nullable": True}}},
         "created_at": {"type": "string", "format": "date-time"},
         "last_activity_at": {"type": "string", "format": "date-time"}, "url": {"type": "string"},
     }},
     "Question": {"allOf": [_ref("QuestionSummary"), {"type": "object", "properties": {
         "body": {"type": "string"}, "body_html": {"type": "string"},
+        "official": {"nullable": True, "type": "object",
+                     "description": "the thread's official answer: {answer_id, by, at, stale}",
+                     "properties": {"answer_id": {"type": "integer"}, "by": _ref("UserBrief"),
+                                    "at": {"type": "string"}, "stale": {"type": "boolean"}}},
         "edited_at": {"type": "string", "format": "date-time", "nullable": True},
         "my_vote": {"type": "integer", "enum": [-1, 0, 1],
                     "description": "Only when the request carries a token"},
@@ -132,7 +143,8 @@ SCHEMAS: dict[str, Any] = {
         "snippet_html": {"type": "string", "description": "escaped text, matches in <mark>"},
         "score": {"type": "integer"}, "answer_count": {"type": "integer"},
         "tags": {"type": "array", "items": {"type": "string"}}, "solved": {"type": "boolean"},
-        "official": {"type": "boolean"}, "status": {"type": "string"},
+        "official": {"type": "boolean"}, "known_issue": {"type": "boolean"},
+        "status": {"type": "string"},
         "created_at": {"type": "string", "format": "date-time"},
     }},
     "SearchPage": {"type": "object", "properties": {
@@ -152,6 +164,22 @@ SCHEMAS: dict[str, Any] = {
             "id": {"type": "integer"}, "title": {"type": "string"}, "url": {"type": "string"},
             "solved": {"type": "boolean"}, "official": {"type": "boolean"},
             "status": {"type": "string"}, "answer_count": {"type": "integer"}}}}}},
+    "Official": {"type": "object", "properties": {
+        "answer_id": {"type": "integer"}, "question_id": {"type": "integer"},
+        "official": {"nullable": True, "type": "object", "properties": {
+            "by": _ref("UserBrief"), "at": {"type": "string", "format": "date-time"},
+            "stale": {"type": "boolean"}, "revision": {"type": "integer"}}},
+    }},
+    "KnownIssue": {"type": "object", "required": ["state", "reference"], "properties": {
+        "state": {"type": "string", "enum": ["investigating", "fix_planned", "fixed"]},
+        "reference": {"type": "string", "maxLength": 300,
+                      "description": "ticket number or http(s) URL"},
+        "fixed_in": {"type": "string", "maxLength": 50, "description": "required when fixed"},
+    }},
+    "MeToo": {"type": "object", "properties": {
+        "question_id": {"type": "integer"}, "me_too_count": {"type": "integer"},
+        "me_too": {"type": "boolean", "description": "whether the caller has said it"},
+    }},
     "Acceptance": {"type": "object", "properties": {
         "answer_id": {"type": "integer"}, "question_id": {"type": "integer"},
         "accepted": {"type": "boolean"},
@@ -251,10 +279,96 @@ def spec() -> dict[str, Any]:
         "info": {"title": "Crowdfix API", "version": "1.0.0",
                  "description": "Questions, answers, comments, votes and acceptance. "
                                 "Errors are {\"error\": {\"code\", \"message\"}}."},
-        "paths": _paths(),
+        "paths": {**_paths(), **_support_paths()},
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                            "description": "flask --app wsgi users token NAME"}},
+        },
+    }
+
+
+def _support_paths() -> dict[str, Any]:
+    """Official answers, known issues and "me too"."""
+    official_op = {"parameters": [_id("answer_id")], "security": SECURED,
+                   "responses": {**_ok("Done", _ref("Official")),
+                                 **_errors("401", "403", "404", "409")}}
+    known_op = {"parameters": [_id("question_id")], "security": SECURED,
+                "requestBody": _body(_ref("KnownIssue")),
+                "responses": {"200": {"description": "The known-issue mark"},
+                              **_errors(*WRITE_ERRORS)}}
+    me_too_op = {"parameters": [_id("question_id")], "security": SECURED,
+                 "responses": {**_ok("The count", _ref("MeToo")),
+                               **_errors("401", "403", "404")}}
+    return {
+        "/api/v1/answers/{answer_id}/official": {
+            "post": {"summary": "Mark an answer official, or confirm a stale verification (staff)",
+                     **official_op},
+            "delete": {"summary": "Withdraw the official mark (staff)", **official_op},
+        },
+        "/api/v1/questions/{question_id}/known-issue": {
+            "post": {"summary": "Mark or update a known issue (staff)", **known_op},
+            "put": {"summary": "Mark or update a known issue (staff)", **known_op},
+            "delete": {"summary": "Clear the known-issue mark (staff)",
+                       "parameters": [_id("question_id")], "security": SECURED,
+                       "responses": {"200": {"description": "Cleared"},
+                                     **_errors("401", "403", "404", "409")}},
+        },
+        "/api/v1/questions/{question_id}/me-too": {
+            "get": {"summary": "The count, and whether you said it", **me_too_op},
+            "post": {"summary": "I have this problem too (once per user)", **me_too_op},
+            "delete": {"summary": "Take back your \"me too\"", **me_too_op},
+        },
+    }
+
+
+# ---- Attachments
+SCHEMAS["Attachment"] = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "post_id": {"type": "integer"}, "filename": {"type": "string"},
+    "kind": {"type": "string", "enum": ["fix", "log", "screenshot", "other"]},
+    "size": {"type": "integer", "description": "bytes"},
+    "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+    "content_type": {"type": "string", "description": "as sniffed from the content"},
+    "downloads": {"type": "integer"}, "verified": {"type": "boolean"},
+    "verified_by": {"nullable": True, "allOf": [_ref("UserBrief")]},
+    "verified_at": {"type": "string", "format": "date-time", "nullable": True},
+    "created_at": {"type": "string", "format": "date-time"},
+    "url": {"type": "string", "description": "the download (Content-Disposition: attachment)"},
+}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, **_json(_ref("Error"))}
+
+
+def _attachment_paths() -> dict[str, Any]:
+    """Uploading files to posts, and staff marking fix files verified."""
+    upload_errors = {
+        **_errors("400", "401", "404"),
+        "403": _error("Not allowed (not your post, suspended, or an executable or installer "
+                      "from someone who is not staff)"),
+        "413": _error("The file is larger than MAX_UPLOAD_MB"),
+        "415": _error("The file type is not allowed, or its content does not match its "
+                      "extension"),
+        "422": _error("No `file` field, an unknown `kind`, an empty file, or the post "
+                      "already has ATTACHMENTS_PER_POST files"),
+        "429": _error("ATTACHMENT_DAILY_MB already uploaded in the last 24 hours"),
+    }
+    verified_op = {"parameters": [_id("attachment_id")], "security": SECURED,
+                   "responses": {**_ok("The file", _ref("Attachment")),
+                                 **_errors("401", "403", "404")}}
+    return {
+        "/api/v1/posts/{post_id}/attachments": {"post": {
+            "summary": "Attach a file to a post (multipart/form-data: `file`, `kind`)",
+            "security": SECURED, "parameters": [_id("post_id")],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"], "properties": {
+                    "file": {"type": "string", "format": "binary"},
+                    "kind": {"type": "string", "enum": ["fix", "log", "screenshot", "other"],
+                             "default": "other"}}}}}},
+            "responses": {**_ok("Attached", _ref("Attachment"), "201"), **upload_errors}}},
+        "/api/v1/attachments/{attachment_id}/verified": {
+            "post": {"summary": "Mark a fix file as verified (company staff)", **verified_op},
+            "delete": {"summary": "Take the verified mark back (company staff)", **verified_op},
         },
     }

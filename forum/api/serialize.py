@@ -33,6 +33,22 @@ def comment(c: Comment) -> dict[str, Any]:
             "author": user_brief(c.author), "created_at": iso(c.created_at)}
 
 
+def official(a: Answer) -> dict[str, Any] | None:
+    """null, or who verified the answer, when, and whether it changed since."""
+    if not a.is_official:
+        return None
+    return {"by": user_brief(a.official_by) if a.official_by else None,
+            "at": iso(a.official_at), "stale": a.official_stale,
+            "revision": a.official_revision}
+
+
+def known_issue(issue) -> dict[str, Any] | None:
+    if issue is None:
+        return None
+    return {"state": issue.state, "label": issue.state_label, "reference": issue.reference,
+            "fixed_in": issue.fixed_in, "updated_at": iso(issue.updated_at)}
+
+
 def question_url(q: Question) -> str:
     return url_for("questions.show", question_id=q.id, slug=q.slug, _external=True)
 
@@ -49,7 +65,10 @@ def question_summary(q: Question) -> dict[str, Any]:
         "accepted_answer_id": q.accepted_answer_id,
         "status": q.status,
         "solved": q.solved,
-        "has_official_answer": False,
+        "has_official_answer": q.has_official_answer,
+        "official_answer_id": q.official_answer_id,
+        "me_too_count": q.me_too_count,
+        "known_issue": known_issue(q.known_issue),
         "created_at": iso(q.created_at),
         "last_activity_at": iso(q.last_activity_at),
         "url": question_url(q),
@@ -65,7 +84,7 @@ def answer(a: Answer, question: Question, comments: list[Comment], my_vote: int 
         "author": user_brief(a.author),
         "score": a.score,
         "is_accepted": a.id == question.accepted_answer_id,
-        "official": None,
+        "official": official(a),
         "attachments": [],
         "comments": [comment(c) for c in comments],
         "created_at": iso(a.created_at),
@@ -85,6 +104,7 @@ def thread(t: Thread, with_votes: bool = False) -> dict[str, Any]:
         "body": q.body,
         "body_html": q.body_html,
         "edited_at": iso(q.edited_at),
+        "official": _thread_official(t),
         "comments": [comment(c) for c in t.comments.get(q.id, [])],
         "attachments": [],
         "answers": [
@@ -95,6 +115,14 @@ def thread(t: Thread, with_votes: bool = False) -> dict[str, Any]:
     if with_votes:
         data["my_vote"] = t.my_votes.get(q.id, 0)
     return data
+
+
+def _thread_official(t: Thread) -> dict[str, Any] | None:
+    """The question's official answer: {answer_id, by, at, stale}, or null."""
+    for a in t.answers:
+        if a.id == t.question.official_answer_id:
+            return {"answer_id": a.id, **official(a)}
+    return None
 
 
 def search_page(page) -> dict[str, Any]:
@@ -114,7 +142,8 @@ def search_page(page) -> dict[str, Any]:
                 "answer_count": f.question.answer_count,
                 "tags": f.question.tag_names,
                 "solved": f.question.solved,
-                "official": False,
+                "official": f.question.has_official_answer,
+                "known_issue": f.question.known_issue is not None,
                 "status": f.question.status,
                 "created_at": iso(f.question.created_at),
             }
@@ -130,6 +159,6 @@ def search_page(page) -> dict[str, Any]:
 def similar(questions) -> dict[str, Any]:
     return {"results": [
         {"id": q.id, "title": q.title, "url": question_url(q), "solved": q.solved,
-         "official": False, "status": q.status, "answer_count": q.answer_count}
+         "official": q.has_official_answer, "status": q.status, "answer_count": q.answer_count}
         for q in questions
     ]}

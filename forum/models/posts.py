@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
 from forum.models.common import utcnow
+from forum.models.support import KnownIssue
 from forum.models.users import User
 
 question_tags = Table(
@@ -72,7 +73,7 @@ class Post(db.Model):
 
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="joined")
     editor: Mapped[User | None] = relationship(foreign_keys=[edited_by_id])
-    official_by: Mapped[User | None] = relationship(foreign_keys=[official_by_id])
+    official_by: Mapped[User | None] = relationship(foreign_keys=[official_by_id], lazy="joined")
 
     __mapper_args__ = {"polymorphic_on": "type", "polymorphic_identity": "post"}
     __table_args__ = (
@@ -98,6 +99,10 @@ class Question(Post):
     accepted_answer: Mapped[Answer | None] = relationship(
         foreign_keys=[Post.accepted_answer_id], remote_side=[Post.id], post_update=True,
         viewonly=True,
+    )
+    known_issue: Mapped[KnownIssue | None] = relationship(
+        "KnownIssue", lazy="selectin", viewonly=True, uselist=False,
+        primaryjoin="Post.id == foreign(KnownIssue.question_id)",
     )
 
     __mapper_args__ = {"polymorphic_identity": "question"}

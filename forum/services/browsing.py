@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from forum.errors import NotFound
 from forum.extensions import db
 from forum.inputs import ListQuery
-from forum.models import Answer, Comment, Post, Question, Tag, User, question_tags
+from forum.models import Answer, Comment, MeToo, Post, Question, Tag, User, question_tags
 from forum.services import voting
 
 
@@ -47,6 +47,7 @@ class Thread:
     answers: list[Answer]
     comments: dict[int, list[Comment]]
     my_votes: dict[int, int] = field(default_factory=dict)
+    me_too: bool = False        # the viewer said "I have this problem too"
 
 
 ORDERS = {
@@ -98,9 +99,12 @@ def load_thread(question_id: int, viewer=None, *, include_deleted: bool = False)
     ):
         comments[comment.post_id].append(comment)
     my_votes = {}
+    said_me_too = False
     if viewer is not None and getattr(viewer, "is_authenticated", False):
         my_votes = voting.votes_by(viewer.id, post_ids)
-    return Thread(question=question, answers=answers, comments=dict(comments), my_votes=my_votes)
+        said_me_too = db.session.get(MeToo, (question.id, viewer.id)) is not None
+    return Thread(question=question, answers=answers, comments=dict(comments), my_votes=my_votes,
+                  me_too=said_me_too)
 
 
 def popular_tags(limit: int = 200, prefix: str | None = None) -> list[Tag]:

@@ -10,7 +10,7 @@ from forum.extensions import db
 from forum.inputs import PostEdit, QuestionDraft
 from forum.markup import render_comment, render_markdown
 from forum.models import Answer, Comment, Post, Question, Revision, utcnow
-from forum.services import reputation
+from forum.services import official, reputation
 from forum.services.locking import lock_post, lock_users
 from forum.services.tagging import adjust_counts, resolve_tags
 from forum.slugs import slugify
@@ -176,6 +176,8 @@ def edit_post(user, post_id: int, edit: PostEdit) -> Post:
                 changed = True
         if not changed:
             raise ValidationError({"body": "The edit changes nothing."})
+        if isinstance(post, Answer):
+            official.note_edit(post, user)
         now = utcnow()
         post.edited_at = now
         post.edited_by_id = user.id
@@ -205,6 +207,8 @@ def delete_post(user, post_id: int) -> Post:
             if question.accepted_answer_id == post.id:
                 question.accepted_answer_id = None
             question.answer_count = _count_answers(question.id)
+            if question.official_answer_id == post.id:
+                official.refresh_thread(question)
         else:
             adjust_counts(post.tags, -1)
         lock_users(*touched)

@@ -89,13 +89,17 @@ def _docs(session: Session, ids: list[int]) -> dict[int, ThreadDoc | None]:
     ):
         answers[answer.question_id].append(answer)
     for q in questions:
-        top = [html_to_text(a.body_html) for a in answers[q.id] if a.id == q.accepted_answer_id]
-        rest = [html_to_text(a.body_html) for a in answers[q.id] if a.id != q.accepted_answer_id]
+        def weighs_more(a: Answer, q: Question = q) -> bool:
+            return a.id == q.accepted_answer_id or a.is_official
+
+        top = [html_to_text(a.body_html) for a in answers[q.id] if weighs_more(a)]
+        rest = [html_to_text(a.body_html) for a in answers[q.id] if not weighs_more(a)]
         latest = max([q.last_activity_at, *(a.created_at for a in answers[q.id])])
         out[q.id] = ThreadDoc(
             id=q.id, title=q.title or "", body=html_to_text(q.body_html), tags=tuple(q.tag_names),
             answers=tuple(rest), top_answers=tuple(top), author=q.author.username.lower(),
-            product=(q.product or "").lower() or None, solved=q.solved, official=False,
+            product=(q.product or "").lower() or None, solved=q.solved,
+            official=q.has_official_answer, known=q.known_issue is not None,
             status=q.status or "open", score=q.score, answer_count=len(answers[q.id]),
             created_at=q.created_at, activity_at=latest,
         )

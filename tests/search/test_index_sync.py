@@ -193,3 +193,23 @@ def test_a_failing_index_never_fails_the_write(app, monkeypatch):
     question = make_question(title="Keyboard types wrong characters suddenly",
                              body="Typing @ gives a quote mark and the Y and Z keys are swapped.")
     assert db.session.get(Question, question.id) is not None
+
+
+def test_official_answers_and_known_issues_reach_the_index(app):
+    from forum.inputs import KnownIssueDraft
+    from forum.services import known_issues, official
+
+    question = make_question(title="Docking station monitors stay black after wake",
+                             body="Both monitors on the dock stay black after the laptop wakes up.")
+    answer = make_answer(question, body="Install dock firmware 1.4.2, it fixes the wake handshake.")
+    staff = make_user(role="staff")
+    assert index_ids("is:official") == [] and index_ids("is:solved") == []
+    official.mark_official(staff, answer.id)
+    assert index_ids("is:official") == [question.id]
+    assert index_ids("is:solved") == [question.id]
+    known_issues.mark_known(staff, question.id, KnownIssueDraft("fix_planned", "DOCK-77", None))
+    assert index_ids("is:known") == [question.id]
+    official.withdraw_official(staff, answer.id)
+    known_issues.clear_known(staff, question.id)
+    assert index_ids("is:official") == [] and index_ids("is:known") == []
+    assert index_ids("is:unsolved") == [question.id]
