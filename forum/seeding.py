@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from forum.errors import ForumError
 from forum.extensions import db
 from forum.inputs import QuestionDraft
-from forum.models import Comment, Post, Question, ReputationEvent, Revision, Tag, User, utcnow
+from forum.models import Answer, Comment, Post, Question, ReputationEvent, Revision, Tag, User, utcnow
 from forum.services import accepting, posting, reputation, voting
 
 DEMO_PASSWORD = "crowdfix-demo-2026"
@@ -86,6 +86,7 @@ def seed_demo(seed: int = 2026) -> dict[str, int]:
     _ensure_tags(demo_content.THREADS)
     counts = {"users": len(users), "questions": 0, "answers": 0, "comments": 0, "votes": 0}
     now = utcnow()
+    asked: list[int] = []
     for spec in demo_content.THREADS:
         asker = users[spec["author"]]
         asked_at = now - timedelta(days=spec["days_ago"], hours=rng.randint(0, 12))
@@ -122,5 +123,35 @@ def seed_demo(seed: int = 2026) -> dict[str, int]:
         db.session.execute(update(Post).where(Post.id == question.id)
                            .values(last_activity_at=min(latest, now)))
         db.session.commit()
+        asked.append(question.id)
+    _support_extras(users, asked, rng)
     reputation.recount_all()
     return counts
+
+
+def _support_extras(users: dict[str, User], question_ids: list[int], rng: random.Random) -> None:
+    """What staff do on a real support forum: a few official answers, two known
+    issues, and people saying they have the problem too."""
+    from forum.inputs import KnownIssueDraft
+    from forum.services import known_issues, me_too, official
+
+    staff = next((u for u in users.values() if u.role == "staff"), None)
+    members = [u for u in users.values() if u.role == "member"]
+    for n, question_id in enumerate(question_ids):
+        question = db.session.get(Question, question_id)
+        for user in rng.sample(members, rng.randint(0, min(6, len(members)))):
+            try:
+                me_too.set_me_too(user, question_id, True)
+            except ForumError:
+                continue
+        if staff is None:
+            continue
+        answers = sorted((a for a in db.session.scalars(
+            select(Answer).where(Answer.question_id == question_id, Answer.deleted_at.is_(None)))),
+            key=lambda a: -a.score)
+        if answers and n % 4 == 0:
+            official.mark_official(staff, answers[0].id)
+        if n in (1, 6) and question is not None:
+            draft = (KnownIssueDraft("investigating", "ENG-4821", None) if n == 1 else
+                     KnownIssueDraft("fixed", "https://status.example.com/incidents/2211", "2.4.1"))
+            known_issues.mark_known(staff, question_id, draft)

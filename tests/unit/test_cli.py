@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from forum.extensions import db
-from forum.models import Answer, Question, User
+from forum.models import Answer, KnownIssue, Question, User
 from forum.services import accounts, reputation
 from tests.factories import make_question, make_user
 
@@ -65,6 +65,11 @@ def test_seed_demo_fills_an_empty_database_once(app):
     solved = db.session.scalar(select(func.count()).select_from(Question)
                                .where(Question.accepted_answer_id.is_not(None)))
     assert solved >= 10
+    official = db.session.scalar(select(func.count()).select_from(Question)
+                                 .where(Question.official_answer_id.is_not(None)))
+    assert official >= 3
+    assert db.session.scalar(select(func.count()).select_from(KnownIssue)) == 2
+    assert db.session.scalar(select(func.sum(Question.me_too_count))) > 0
     for user in db.session.scalars(select(User)):
         assert user.reputation == reputation.reputation_from_total(reputation.ledger_total(user.id))
     assert len({u.reputation for u in db.session.scalars(select(User))}) >= 5
