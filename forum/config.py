@@ -67,6 +67,9 @@ DEFAULTS: dict[str, Any] = {
     "PRIV_CREATE_TAGS": 300,
     "PRIV_CLOSE": 500,
     "PRIV_EDIT_OTHERS": 1000,
+    # Staff desk: answers with at least this score await verification; rows per list
+    "STAFF_VERIFY_MIN_SCORE": 5,
+    "STAFF_DESK_LIMIT": 50,
 }
 
 ENV_STRINGS = (

@@ -8,10 +8,12 @@ import secrets
 from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from forum import permissions
 from forum.errors import NotFound, ValidationError
 from forum.extensions import db
 from forum.inputs import Registration
 from forum.models import ROLES, ApiToken, User, utcnow
+from forum.signals import record_staff_action
 
 # Compared against when the user does not exist, so timing does not reveal names.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-at-all")
@@ -77,11 +79,26 @@ def find_user(name_or_id: str | int) -> User:
     return user
 
 
-def set_role(user: User, role: str) -> User:
+def set_role(user: User, role: str, *, actor: User | None = None) -> User:
+    """Give `user` a role. With an `actor` (the admin page) the actor must be
+    allowed to manage roles, the last admin cannot give up the role, and the
+    change is announced as a staff action. Without one (the CLI) it just happens."""
+    if actor is not None:
+        permissions.require("manage_roles", actor)
     if role not in ROLES:
         raise ValidationError({"role": f"Role must be one of {', '.join(ROLES)}."})
+    old = user.role
+    if actor is not None and old == "admin" and role != "admin":
+        # Lock the admin rows so two admins demoting each other cannot both win.
+        admins = db.session.scalars(select(User.id).where(User.role == "admin").with_for_update())
+        if len(admins.all()) <= 1:
+            db.session.rollback()       # let go of the locks
+            raise ValidationError({"role": "You are the last admin: make someone else an "
+                                           "admin before giving up the role."})
     user.role = role
     db.session.commit()
+    if actor is not None and old != role:
+        record_staff_action(actor, "user.role", ("user", user.id), reason=f"{old} -> {role}")
     return user
 
 
