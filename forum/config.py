@@ -20,6 +20,8 @@ DEFAULTS: dict[str, Any] = {
     "SEARCH_SYNC_REBUILD_MAX": 5000,
     "SEARCH_PER_PAGE": 20,
     "MAX_UPLOAD_MB": 10,
+    "ATTACHMENTS_PER_POST": 5,
+    "ATTACHMENT_DAILY_MB": 50,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_LOGIN": "10 per minute;50 per hour",
@@ -67,6 +69,10 @@ DEFAULTS: dict[str, Any] = {
     "PRIV_CREATE_TAGS": 300,
     "PRIV_CLOSE": 500,
     "PRIV_EDIT_OTHERS": 1000,
+    # Moderation
+    "PROTECTED_MIN_REP": 10,          # answering a protected question
+    "FLAGS_TO_HIDE": 6,               # spam/abuse flags from distinct users hide a post
+    "CLOSE_VOTES_NEEDED": 3,          # same for reopening; a moderator's or staff vote binds
     # Staff desk: answers with at least this score await verification; rows per list
     "STAFF_VERIFY_MIN_SCORE": 5,
     "STAFF_DESK_LIMIT": 50,

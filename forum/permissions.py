@@ -64,12 +64,28 @@ def deny_ask(user: Any) -> str | None:
     return _writer(user) or _privilege(user, "ask", "Asking")
 
 
+def _thread_locked(post: Any) -> bool:
+    if post.is_locked:
+        return True
+    question = post if post.is_question else post.question
+    return question is not None and question.is_locked
+
+
 def deny_answer(user: Any, question: Any) -> str | None:
     if question.is_deleted:
         return "This question has been deleted."
+    if question.is_locked:
+        return "This question is locked: it takes no new answers."
     if question.status == "closed":
         return "This question is closed and no longer accepts answers."
-    return _writer(user) or _privilege(user, "answer", "Answering")
+    if denial := _writer(user) or _privilege(user, "answer", "Answering"):
+        return denial
+    if question.protected_at is not None and not user.is_staff:
+        need = int(current_app.config["PROTECTED_MIN_REP"])
+        if user.reputation < need:
+            return (f"This question is protected: answering it needs {need} reputation "
+                    f"earned on this site; you have {user.reputation}.")
+    return None
 
 
 def deny_comment(user: Any, post: Any) -> str | None:
@@ -77,6 +93,8 @@ def deny_comment(user: Any, post: Any) -> str | None:
         return denial
     if post.is_deleted:
         return "You cannot comment on a deleted post."
+    if _thread_locked(post):
+        return "This thread is locked: it takes no new comments."
     if post.author_id == user.id:
         return None
     # Askers may always comment on the answers to their own question.
@@ -90,6 +108,8 @@ def deny_vote(user: Any, post: Any, value: int) -> str | None:
         return denial
     if post.is_deleted:
         return "You cannot vote on a deleted post."
+    if _thread_locked(post):
+        return "This thread is locked: its votes are frozen."
     if post.author_id == user.id:
         return "You cannot vote on your own post."
     if value > 0:
@@ -106,6 +126,8 @@ def deny_accept(user: Any, answer: Any) -> str | None:
         return "You cannot accept a deleted answer."
     if answer.question.author_id != user.id:
         return "Only the person who asked the question can accept an answer."
+    if _thread_locked(answer):
+        return "This thread is locked."
     return None
 
 
@@ -114,9 +136,24 @@ def deny_edit(user: Any, post: Any) -> str | None:
         return denial
     if post.is_deleted and not user.is_moderator:
         return "You cannot edit a deleted post."
+    if _thread_locked(post) and not user.is_moderator:
+        return "This thread is locked: only moderators can edit it."
     if post.author_id == user.id:
         return None
     return _privilege(user, "edit_others", "Editing other people's posts")
+
+
+def deny_suggest_edit(user: Any, post: Any) -> str | None:
+    """Users below the edit privilege may suggest an edit; reviewers decide."""
+    if denial := _writer(user):
+        return denial
+    if post.is_deleted:
+        return "You cannot edit a deleted post."
+    if _thread_locked(post):
+        return "This thread is locked: only moderators can edit it."
+    if post.author_id == user.id or has_privilege(user, "edit_others"):
+        return "You can edit this post directly."
+    return None
 
 
 def deny_delete(user: Any, post: Any) -> str | None:
@@ -226,6 +263,83 @@ def deny_attach(user: Any, post: Any) -> str | None:
     return deny_edit(user, post)
 
 
+# -- moderation -------------------------------------------------------------
+
+def deny_flag(user: Any, post: Any) -> str | None:
+    if denial := _writer(user):
+        return denial
+    if post.is_deleted:
+        return "This post has been deleted."
+    if post.author_id == user.id:
+        return "You cannot flag your own post."
+    return _privilege(user, "flag", "Flagging")
+
+
+def _close_voter(user: Any, question: Any) -> str | None:
+    if denial := _writer(user):
+        return denial
+    if not question.is_question:
+        return "Only questions can be closed or reopened."
+    if question.is_deleted:
+        return "This question has been deleted."
+    if question.is_locked and not user.is_moderator:
+        return "This question is locked."
+    return _privilege(user, "close", "Voting to close or reopen")
+
+
+def deny_close(user: Any, question: Any) -> str | None:
+    if denial := _close_voter(user, question):
+        return denial
+    if question.status == "closed":
+        return "This question is already closed."
+    return None
+
+
+def deny_reopen(user: Any, question: Any) -> str | None:
+    if denial := _close_voter(user, question):
+        return denial
+    if question.status != "closed":
+        return "This question is not closed."
+    return None
+
+
+def deny_review(user: Any) -> str | None:
+    """The review queues (suggested edits, first posts)."""
+    return _writer(user) or _privilege(user, "close", "Reviewing")
+
+
+def deny_moderate(user: Any) -> str | None:
+    """Moderator actions: flag decisions, lock, pin, protect, delete anything,
+    undelete, merge, roll back, suspend, the audit log."""
+    if denial := _writer(user):
+        return denial
+    if not user.is_moderator:
+        return "Only moderators can do that."
+    return None
+
+
+def deny_undelete(user: Any, post: Any) -> str | None:
+    if denial := _writer(user):
+        return denial
+    if not post.is_deleted:
+        return "This post is not deleted."
+    if user.is_moderator:
+        return None
+    if post.author_id == user.id and post.deleted_by_id == user.id:
+        return None
+    return "Only moderators can undelete posts that others deleted."
+
+
+def deny_suspend(user: Any, target: Any) -> str | None:
+    if denial := deny_moderate(user):
+        return denial
+    if target.id == user.id:
+        return "You cannot suspend yourself."
+    if target.is_moderator and user.role != "admin":
+        return "Only admins can suspend moderators and admins."
+    return None
+
+
 RULES: dict[str, Callable[..., str | None]] = {
     "ask": deny_ask,
     "answer": deny_answer,
@@ -244,6 +358,14 @@ RULES: dict[str, Callable[..., str | None]] = {
     "manage_roles": deny_manage_roles,
     "me_too": deny_me_too,
     "attach": deny_attach,
+    "suggest_edit": deny_suggest_edit,
+    "flag": deny_flag,
+    "close": deny_close,
+    "reopen": deny_reopen,
+    "review": deny_review,
+    "moderate": deny_moderate,
+    "undelete": deny_undelete,
+    "suspend": deny_suspend,
 }
 
 

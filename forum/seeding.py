@@ -11,7 +11,17 @@ from sqlalchemy import func, select, update
 from forum.errors import ForumError
 from forum.extensions import db
 from forum.inputs import QuestionDraft
-from forum.models import Answer, Comment, Post, Question, ReputationEvent, Revision, Tag, User, utcnow
+from forum.models import (
+    Answer,
+    Comment,
+    Post,
+    Question,
+    ReputationEvent,
+    Revision,
+    Tag,
+    User,
+    utcnow,
+)
 from forum.services import accepting, posting, reputation, voting
 
 DEMO_PASSWORD = "crowdfix-demo-2026"

@@ -1,7 +1,19 @@
 """Curating threads and users: flags, closing, duplicates, locks, suspensions,
-the audit log and the moderator pages. The moderation issue builds it; for now
-it only has its place in the app factory."""
+the audit log and the moderator pages.
+
+The core (`forum`) never imports this package; the app factory calls
+`init_app`, which registers the moderator pages and API and connects the audit
+log to the core's `staff_action` signal.
+"""
+
+_connected = False
 
 
 def init_app(app) -> None:
-    """Register moderation's blueprints and hooks on the app (none yet)."""
+    """Register moderation's blueprints and hooks on the app."""
+    global _connected
+    from moderation import audit
+
+    if not _connected:             # the signal is process-wide; connect once
+        audit.connect()
+        _connected = True

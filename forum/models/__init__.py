@@ -1,6 +1,14 @@
 """The data model. Import models from here."""
 
 from forum.models.common import utcnow
+from forum.models.moderation import (
+    CLOSE_REASONS,
+    FLAG_REASONS,
+    AuditEntry,
+    CloseVote,
+    Flag,
+    ReviewTask,
+)
 from forum.models.posts import Answer, Comment, Post, Question, Revision, Tag, question_tags
 from forum.models.support import (
     ATTACHMENT_KINDS,
@@ -14,6 +22,12 @@ from forum.models.users import ROLES, ApiToken, User
 from forum.models.votes import ReputationEvent, Vote
 
 __all__ = [
+    "CLOSE_REASONS",
+    "FLAG_REASONS",
+    "AuditEntry",
+    "CloseVote",
+    "Flag",
+    "ReviewTask",
     "ATTACHMENT_KINDS",
     "KNOWN_STATES",
     "Attachment",

@@ -57,6 +57,19 @@ class Post(db.Model):
     source_url: Mapped[str | None] = mapped_column(String(300))
     content_license: Mapped[str | None] = mapped_column(String(120))
     me_too_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Moderation: a closed duplicate points at its original; merged questions at
+    # the one their answers moved to. Pinned with no tag means the front page.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
+    closed_at: Mapped[datetime | None]
+    protected_at: Mapped[datetime | None]
+    pinned_at: Mapped[datetime | None]
+    pinned_tag: Mapped[str | None] = mapped_column(String(35))
+    # Any post: locked (no votes, answers, comments, edits); hidden by flags until
+    # a moderator decides
+    locked_at: Mapped[datetime | None]
+    lock_reason: Mapped[str | None] = mapped_column(String(300))
+    hidden_at: Mapped[datetime | None]
     # The official answer the thread's banner links to (the earliest still official)
     official_answer_id: Mapped[int | None] = mapped_column(
         ForeignKey("posts.id", ondelete="SET NULL")
@@ -90,6 +103,14 @@ class Post(db.Model):
     @property
     def is_question(self) -> bool:
         return self.type == "question"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
 
 
 class Question(Post):

@@ -221,6 +221,34 @@ def delete_post(user, post_id: int) -> Post:
     return post
 
 
+def undelete_post(user, post_id: int) -> Post:
+    """Bring a deleted post back, with the reputation its deletion took away
+    (except acceptance, which the deletion cleared)."""
+    try:
+        post = lock_post(post_id, include_deleted=True)
+        permissions.require("undelete", user, post)
+        deleted_at = post.deleted_at
+        post.deleted_at = None
+        post.deleted_by_id = None
+        touched = reputation.restore_for_post(post.id, deleted_at, reputation.ACCEPT_KINDS)
+        if isinstance(post, Answer):
+            question = lock_post(post.question_id, include_deleted=True)
+            db.session.flush()
+            question.answer_count = _count_answers(question.id)
+            if post.is_official:
+                official.refresh_thread(question)
+        else:
+            adjust_counts(post.tags, +1)
+        lock_users(*touched)
+        reputation.refresh(*touched)
+        search_sync.thread_changed(post.question_id or post.id)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return post
+
+
 def revisions(post_id: int) -> list[Revision]:
     return list(db.session.scalars(
         select(Revision).where(Revision.post_id == post_id).order_by(Revision.number)

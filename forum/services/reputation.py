@@ -119,6 +119,28 @@ def reverse_for_post(post_id: int, kinds: Iterable[str] | None = None,
     return reverse(*criteria)
 
 
+def restore_for_post(post_id: int, reversed_since: datetime,
+                     skip_kinds: Iterable[str] = ()) -> set[int]:
+    """Undo the reversals written since `reversed_since` (a deletion) by
+    appending a fresh copy of each event they reversed, uncapped: the points
+    were earned once already. Returns the users whose reputation changed."""
+    original = aliased(ReputationEvent)
+    reversals = db.session.execute(
+        select(original).join(ReputationEvent, ReputationEvent.reverses_id == original.id).where(
+            original.post_id == post_id, ReputationEvent.created_at >= reversed_since,
+            original.kind.not_in(tuple(skip_kinds)),
+        )
+    ).scalars().all()
+    now = utcnow()
+    touched: set[int] = set()
+    for event in reversals:
+        db.session.add(ReputationEvent(user_id=event.user_id, kind=event.kind, points=event.points,
+                                       post_id=event.post_id, actor_id=event.actor_id,
+                                       created_at=now))
+        touched.add(event.user_id)
+    return touched
+
+
 def ledger_total(user_id: int) -> int:
     return db.session.scalar(
         select(func.coalesce(func.sum(ReputationEvent.points), 0)).where(

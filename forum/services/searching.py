@@ -73,10 +73,13 @@ def get_index() -> SearchIndex:
 
 # -- rows -> documents -------------------------------------------------------------
 
+# Threads the index and the fallback may show: not deleted, not hidden by flags.
+_LISTED = (Question.deleted_at.is_(None), Question.hidden_at.is_(None))
+
 def _docs(session: Session, ids: list[int]) -> dict[int, ThreadDoc | None]:
     out: dict[int, ThreadDoc | None] = dict.fromkeys(ids)
     questions = session.scalars(
-        select(Question).where(Question.id.in_(ids), Question.deleted_at.is_(None))
+        select(Question).where(Question.id.in_(ids), *_LISTED)
         .options(selectinload(Question.tags))
     ).all()
     if not questions:
@@ -84,7 +87,8 @@ def _docs(session: Session, ids: list[int]) -> dict[int, ThreadDoc | None]:
     found = [q.id for q in questions]
     answers: dict[int, list[Answer]] = defaultdict(list)
     for answer in session.scalars(
-        select(Answer).where(Answer.question_id.in_(found), Answer.deleted_at.is_(None))
+        select(Answer).where(Answer.question_id.in_(found), Answer.deleted_at.is_(None),
+                             Answer.hidden_at.is_(None))
         .order_by(Answer.score.desc(), Answer.id)
     ):
         answers[answer.question_id].append(answer)
@@ -127,7 +131,7 @@ def _question_ids(session: Session) -> Iterator[list[int]]:
     last = 0
     while True:
         batch = list(session.scalars(
-            select(Question.id).where(Question.id > last, Question.deleted_at.is_(None))
+            select(Question.id).where(Question.id > last, *_LISTED)
             .order_by(Question.id).limit(BATCH)
         ))
         if not batch:
@@ -161,7 +165,7 @@ def reindex(progress: Callable[[int], None] | None = None) -> int:
 
 def indexable_count() -> int:
     return db.session.scalar(
-        select(func.count()).select_from(Question).where(Question.deleted_at.is_(None))
+        select(func.count()).select_from(Question).where(*_LISTED)
     ) or 0
 
 
@@ -255,7 +259,7 @@ def _visible(ids: list[int]) -> dict[int, Question]:
     if not ids:
         return {}
     rows = db.session.scalars(
-        select(Question).where(Question.id.in_(ids), Question.deleted_at.is_(None))
+        select(Question).where(Question.id.in_(ids), *_LISTED)
         .options(selectinload(Question.tags))
     )
     return {q.id: q for q in rows}
@@ -268,7 +272,7 @@ def _fallback(query: Query, request: SearchRequest) -> SearchPage:
     words = [*query.terms, *query.phrases][:8]
     if not words:
         return page
-    stmt = select(Question).where(Question.deleted_at.is_(None), or_(*(
+    stmt = select(Question).where(*_LISTED, or_(*(
         Question.title.ilike(f"%{w}%", escape="\\") for w in
         (x.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for x in words)
     )))

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from forum import signals
-from forum.errors import Conflict, PermissionDenied, ValidationError
+from forum.errors import Conflict, PermissionDenied
 from forum.extensions import db
 from forum.inputs import KnownIssueDraft, PostEdit, parse_known_issue
 from forum.models import Answer, KnownIssue, MeToo, Question, ReputationEvent, User, utcnow

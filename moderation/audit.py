@@ -1,0 +1,97 @@
+"""The audit log: every moderator and staff action, append-only.
+
+Moderation services call `record(...)` inside their own transaction, so the
+action and its log line commit together. Staff actions in the core (official
+answers, known issues, verified fixes, role changes) arrive through the
+`forum.signals.staff_action` signal after they commit, and are written here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from forum.extensions import db
+from forum.models import AuditEntry, User, utcnow
+from forum.signals import staff_action
+
+
+def record(actor: Any, action: str, target: tuple[str, int], reason: str = "",
+           **details: Any) -> AuditEntry:
+    """Add one line to the log in the caller's transaction (the caller commits)."""
+    entry = AuditEntry(
+        actor_id=getattr(actor, "id", None), action=action[:40], target_type=target[0][:16],
+        target_id=int(target[1]), reason=(reason or "")[:500],
+        details=json.dumps(details, default=str, sort_keys=True), created_at=utcnow(),
+    )
+    db.session.add(entry)
+    return entry
+
+
+def _on_staff_action(actor, action: str, target: tuple[str, int], reason: str = "",
+                     details: dict | None = None, **_: Any) -> None:
+    """The action has committed already: a failure here is logged loudly rather
+    than turned into an error page for an action that did happen."""
+    try:
+        record(actor, action, target, reason, **(details or {}))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("Audit log: could not record %s on %s", action, target)
+
+
+def connect() -> None:
+    staff_action.connect(_on_staff_action, weak=False)
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    actor: str | None = None          # username
+    action: str | None = None         # exact action, or a prefix ending in "."
+    target_type: str | None = None
+    target_id: int | None = None
+    since: datetime | None = None
+    page: int = 1
+    per_page: int = 50
+
+
+def entries(f: LogFilter) -> tuple[list[AuditEntry], int]:
+    """A page of the log, newest first, and the number of matching lines."""
+    stmt = select(AuditEntry)
+    if f.actor:
+        stmt = stmt.join(User, User.id == AuditEntry.actor_id).where(
+            User.username_lower == f.actor.lower())
+    if f.action:
+        if f.action.endswith("."):
+            stmt = stmt.where(AuditEntry.action.startswith(f.action, autoescape=True))
+        else:
+            stmt = stmt.where(AuditEntry.action == f.action)
+    if f.target_type:
+        stmt = stmt.where(AuditEntry.target_type == f.target_type)
+    if f.target_id is not None:
+        stmt = stmt.where(AuditEntry.target_id == f.target_id)
+    if f.since is not None:
+        stmt = stmt.where(AuditEntry.created_at >= f.since)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = list(db.session.scalars(
+        stmt.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .offset((f.page - 1) * f.per_page).limit(f.per_page)
+    ))
+    return rows, total
+
+
+def actions() -> list[str]:
+    return list(db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))
+
+
+def details_of(entry: AuditEntry) -> dict[str, Any]:
+    try:
+        value = json.loads(entry.details or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
