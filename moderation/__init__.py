@@ -12,8 +12,14 @@ _connected = False
 def init_app(app) -> None:
     """Register moderation's blueprints and hooks on the app."""
     global _connected
-    from moderation import audit
+    from forum.extensions import csrf
+    from moderation import api, api_flags, api_threads, api_users  # noqa: F401
+    from moderation import audit, web_flags, web_log, web_threads, web_users
 
+    for module in (web_flags, web_threads, web_users, web_log):
+        app.register_blueprint(module.bp)
+    csrf.exempt(api.bp)
+    app.register_blueprint(api.bp)
     if not _connected:             # the signal is process-wide; connect once
         audit.connect()
         _connected = True
