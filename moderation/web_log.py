@@ -1,7 +1,26 @@
-"""The audit log page."""
+"""The audit log page: every moderator and staff action, newest first, with filters."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import math
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+
+from forum import permissions
+from moderation import audit
 
 bp = Blueprint("mod_log", __name__)
+
+
+@bp.route("/moderation/log")
+@login_required
+def log():
+    permissions.require("moderate", current_user)
+    log_filter, errors = audit.parse_filter(request.args)
+    entries, total = audit.entries(log_filter)
+    return render_template(
+        "moderation/log.html", entries=entries, total=total, errors=errors,
+        page=log_filter.page, pages=max(1, math.ceil(total / log_filter.per_page)),
+        args=request.args, actions=audit.actions(), details_of=audit.details_of,
+    ), (422 if errors else 200)
