@@ -18,6 +18,7 @@ from forum.extensions import db
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 TABLES_IN_ORDER = (
     "search_pending", "search_words", "search_threads",
+    "user_badges", "outbox", "tag_watches", "follows", "notifications",
     "audit_log", "review_tasks", "close_votes", "flags",
     "attachments", "blobs", "me_toos", "known_issues",
     "reputation_events", "votes", "comments", "revisions", "question_tags",

@@ -9,6 +9,15 @@ from forum.models.moderation import (
     Flag,
     ReviewTask,
 )
+from forum.models.notifications import (
+    EMAIL_CHOICES,
+    NOTIFICATION_KINDS,
+    Follow,
+    Notification,
+    OutboxMail,
+    TagWatch,
+    UserBadge,
+)
 from forum.models.posts import Answer, Comment, Post, Question, Revision, Tag, question_tags
 from forum.models.support import (
     ATTACHMENT_KINDS,
@@ -22,6 +31,13 @@ from forum.models.users import ROLES, ApiToken, User
 from forum.models.votes import ReputationEvent, Vote
 
 __all__ = [
+    "EMAIL_CHOICES",
+    "NOTIFICATION_KINDS",
+    "Follow",
+    "Notification",
+    "OutboxMail",
+    "TagWatch",
+    "UserBadge",
     "CLOSE_REASONS",
     "FLAG_REASONS",
     "AuditEntry",

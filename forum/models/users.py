@@ -29,6 +29,10 @@ class User(UserMixin, db.Model):
     last_seen_at: Mapped[datetime | None]
     suspended_until: Mapped[datetime | None]
     suspension_reason: Mapped[str | None] = mapped_column(String(500))
+    website: Mapped[str | None] = mapped_column(String(300))
+    email_notifications: Mapped[str] = mapped_column(String(16), default="immediate",
+                                                     server_default="immediate")
+    digest_sent_at: Mapped[datetime | None]
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
