@@ -97,6 +97,14 @@ SCHEMAS: dict[str, Any] = {
         "score": {"type": "integer"}, "answer_count": {"type": "integer"},
         "accepted_answer_id": {"type": "integer", "nullable": True},
         "status": {"type": "string", "enum": ["open", "closed"]},
+        "closed_reason": {"type": "string", "nullable": True, "description":
+                          "duplicate | needs_details | not_reproducible | off_topic"},
+        "duplicate_of": {"type": "integer", "nullable": True,
+                         "description": "the original, when closed as a duplicate"},
+        "locked": {"type": "boolean"}, "protected": {"type": "boolean"},
+        "pinned": {"type": "boolean"},
+        "pinned_tag": {"type": "string", "nullable": True,
+                       "description": "pinned to this tag's page; null: the front page"},
         "solved": {"type": "boolean", "description": "has an accepted or official answer"},
         "has_official_answer": {"type": "boolean"},
         "official_answer_id": {"type": "integer", "nullable": True},
@@ -132,6 +140,10 @@ SCHEMAS: dict[str, Any] = {
         "title": {"type": "string"}, "body": {"type": "string"},
         "tags": {"type": "array", "items": {"type": "string"}}, "comment": {"type": "string"},
     }},
+    "SuggestedEdit": {"type": "object", "properties": {
+        "review_task_id": {"type": "integer"}, "status": {"type": "string", "enum": ["pending"]},
+        "message": {"type": "string"},
+    }},
     "Vote": {"type": "object", "required": ["value"],
              "properties": {"value": {"type": "integer", "enum": [1, -1, 0]}}},
     "VoteResult": {"type": "object", "properties": {
@@ -146,6 +158,9 @@ SCHEMAS: dict[str, Any] = {
         "official": {"type": "boolean"}, "known_issue": {"type": "boolean"},
         "status": {"type": "string"},
         "created_at": {"type": "string", "format": "date-time"},
+        "via_duplicate": {"nullable": True, "type": "object",
+                          "description": "the closed duplicate that matched; this result is its original",
+                          "properties": {"id": {"type": "integer"}, "title": {"type": "string"}}},
     }},
     "SearchPage": {"type": "object", "properties": {
         "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"},
@@ -251,6 +266,9 @@ def _paths() -> dict[str, Any]:
             "patch": {"summary": "Edit a post (adds a revision)", "security": SECURED,
                       "parameters": [_id("post_id")], "requestBody": _body(_ref("Edit")),
                       "responses": {"200": {"description": "The edited question or answer"},
+                                    **_ok("Below the edit privilege on someone else's post: "
+                                          "the edit waits for review; the post is unchanged",
+                                          _ref("SuggestedEdit"), "202"),
                                     **_errors(*WRITE_ERRORS)}},
             "delete": {"summary": "Soft-delete a post", "security": SECURED,
                        "parameters": [_id("post_id")],
@@ -274,12 +292,14 @@ def _paths() -> dict[str, Any]:
 
 
 def spec() -> dict[str, Any]:
+    from forum.api import openapi_moderation
+
     return {
         "openapi": "3.0.3",
         "info": {"title": "Crowdfix API", "version": "1.0.0",
                  "description": "Questions, answers, comments, votes and acceptance. "
                                 "Errors are {\"error\": {\"code\", \"message\"}}."},
-        "paths": {**_paths(), **_support_paths()},
+        "paths": {**_paths(), **_support_paths(), **_attachment_paths(), **openapi_moderation.paths()},
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",

@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import url_for
 
-from forum.models import Answer, Comment, Question, User
+from forum.models import Answer, Attachment, Comment, Question, User
+from forum.services import attachments
 from forum.services.browsing import Thread
 
 
@@ -64,6 +65,12 @@ def question_summary(q: Question) -> dict[str, Any]:
         "answer_count": q.answer_count,
         "accepted_answer_id": q.accepted_answer_id,
         "status": q.status,
+        "closed_reason": q.closed_reason,
+        "duplicate_of": q.duplicate_of_id,
+        "locked": q.is_locked,
+        "protected": q.protected_at is not None,
+        "pinned": q.pinned_at is not None,
+        "pinned_tag": q.pinned_tag if q.pinned_at is not None else None,
         "solved": q.solved,
         "has_official_answer": q.has_official_answer,
         "official_answer_id": q.official_answer_id,
@@ -75,7 +82,22 @@ def question_summary(q: Question) -> dict[str, Any]:
     }
 
 
-def answer(a: Answer, question: Question, comments: list[Comment], my_vote: int | None = None) -> dict:
+def attachment(a: Attachment) -> dict[str, Any]:
+    return {
+        "id": a.id, "post_id": a.post_id, "filename": a.filename, "kind": a.kind,
+        "size": a.size, "sha256": a.sha256, "content_type": a.content_type,
+        "downloads": a.download_count, "verified": a.verified_by_id is not None,
+        "verified_by": user_brief(a.verified_by) if a.verified_by else None,
+        "verified_at": iso(a.verified_at), "created_at": iso(a.created_at),
+        "url": url_for("attachments.download", attachment_id=a.id, filename=a.filename,
+                       _external=True),
+    }
+
+
+def answer(a: Answer, question: Question, comments: list[Comment], my_vote: int | None = None,
+           files: list[Attachment] | None = None) -> dict:
+    if files is None:       # a single answer, not part of a loaded thread
+        files = attachments.attachments_for([a.id]).get(a.id, [])
     data = {
         "id": a.id,
         "question_id": a.question_id,
@@ -85,7 +107,7 @@ def answer(a: Answer, question: Question, comments: list[Comment], my_vote: int 
         "score": a.score,
         "is_accepted": a.id == question.accepted_answer_id,
         "official": official(a),
-        "attachments": [],
+        "attachments": [attachment(f) for f in files],
         "comments": [comment(c) for c in comments],
         "created_at": iso(a.created_at),
         "edited_at": iso(a.edited_at),
@@ -106,9 +128,10 @@ def thread(t: Thread, with_votes: bool = False) -> dict[str, Any]:
         "edited_at": iso(q.edited_at),
         "official": _thread_official(t),
         "comments": [comment(c) for c in t.comments.get(q.id, [])],
-        "attachments": [],
+        "attachments": [attachment(f) for f in t.attachments.get(q.id, [])],
         "answers": [
-            answer(a, q, t.comments.get(a.id, []), t.my_votes.get(a.id, 0) if with_votes else None)
+            answer(a, q, t.comments.get(a.id, []), t.my_votes.get(a.id, 0) if with_votes else None,
+                   t.attachments.get(a.id, []))
             for a in t.answers
         ],
     }
@@ -146,6 +169,7 @@ def search_page(page) -> dict[str, Any]:
                 "known_issue": f.question.known_issue is not None,
                 "status": f.question.status,
                 "created_at": iso(f.question.created_at),
+                "via_duplicate": ({"id": f.via.id, "title": f.via.title} if f.via else None),
             }
             for f in page.items
         ],

@@ -11,14 +11,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import selectinload
 
 from forum.errors import NotFound
 from forum.extensions import db
 from forum.inputs import ListQuery
 from forum.models import Answer, Comment, MeToo, Post, Question, Tag, User, question_tags
-from forum.services import voting
+from forum.services import attachments, voting
 
 
 @dataclass
@@ -27,10 +27,12 @@ class Page:
     page: int
     per_page: int
     total: int
+    pinned: list[Any] = field(default_factory=list)   # page 1: pinned here, shown first
+    pinned_count: int = 0                              # counted in total, not in pages
 
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
+        return max(1, math.ceil((self.total - self.pinned_count) / self.per_page))
 
     @property
     def has_next(self) -> bool:
@@ -48,6 +50,7 @@ class Thread:
     comments: dict[int, list[Comment]]
     my_votes: dict[int, int] = field(default_factory=dict)
     me_too: bool = False        # the viewer said "I have this problem too"
+    attachments: dict[int, list] = field(default_factory=dict)     # post id -> files
 
 
 ORDERS = {
@@ -56,10 +59,11 @@ ORDERS = {
     "votes": (Post.score.desc(), Post.created_at.desc()),
     "unanswered": (Post.created_at.desc(), Post.id.desc()),
 }
+PINNED_SORTS = ("newest", "active")        # pinned questions lead these lists
 
 
 def list_questions(query: ListQuery, author_id: int | None = None) -> Page:
-    stmt = select(Question).where(Question.deleted_at.is_(None))
+    stmt = select(Question).where(Question.deleted_at.is_(None), Question.hidden_at.is_(None))
     if query.sort == "unanswered":
         stmt = stmt.where(Question.answer_count == 0)
     if query.tag:
@@ -68,12 +72,62 @@ def list_questions(query: ListQuery, author_id: int | None = None) -> Page:
         ))
     if author_id is not None:
         stmt = stmt.where(Question.author_id == author_id)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    pins = author_id is None and query.sort in PINNED_SORTS
+    if not pins:
+        total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        items = list(db.session.scalars(
+            stmt.order_by(*ORDERS[query.sort])
+            .offset((query.page - 1) * query.per_page).limit(query.per_page)
+        ))
+        return Page(items=items, page=query.page, per_page=query.per_page, total=total)
+    # Questions pinned here (the front page: no tag; a tag page: that tag) lead
+    # page 1 and are left out of the ordinary rows on every page.
+    place = query.tag or ""
+    sub = stmt.subquery()
+    total, pinned_count = db.session.execute(select(
+        func.count(), func.coalesce(func.sum(case((and_(
+            sub.c.pinned_at.is_not(None), func.coalesce(sub.c.pinned_tag, "") == place), 1),
+            else_=0)), 0),
+    ).select_from(sub)).one()
+    pinned_here = and_(Question.pinned_at.is_not(None),
+                       func.coalesce(Question.pinned_tag, "") == place)
+    pinned = list(db.session.scalars(
+        stmt.where(pinned_here).order_by(Question.pinned_at.desc(), Question.id.desc())
+    )) if pinned_count and query.page == 1 else []
     items = list(db.session.scalars(
-        stmt.order_by(*ORDERS[query.sort])
+        stmt.where(~pinned_here).order_by(*ORDERS[query.sort])
         .offset((query.page - 1) * query.per_page).limit(query.per_page)
     ))
-    return Page(items=items, page=query.page, per_page=query.per_page, total=total)
+    return Page(items=items, page=query.page, per_page=query.per_page, total=total,
+                pinned=pinned, pinned_count=pinned_count)
+
+
+def linked_duplicates(question_id: int, limit: int = 20) -> list[Question]:
+    """Questions closed as duplicates of this one, newest first."""
+    return list(db.session.scalars(
+        select(Question).where(Question.duplicate_of_id == question_id,
+                               Question.deleted_at.is_(None), Question.hidden_at.is_(None))
+        .order_by(Question.closed_at.desc(), Question.id.desc()).limit(limit)
+    ))
+
+
+def may_see_deleted(viewer) -> bool:
+    """Moderators open deleted questions (to undelete them); everyone else gets a 404."""
+    return bool(getattr(viewer, "is_authenticated", False) and viewer.is_moderator)
+
+
+def merged_into(question_id: int) -> Question | None:
+    """The question a merged question's answers moved to (followed through later
+    merges), or None when it was not merged."""
+    post = db.session.get(Post, question_id)
+    seen = {question_id}
+    target = None
+    while isinstance(post, Question) and post.merged_into_id and post.merged_into_id not in seen:
+        seen.add(post.merged_into_id)
+        post = db.session.get(Post, post.merged_into_id)
+        if isinstance(post, Question):
+            target = post
+    return target if target is not None and not target.is_deleted else None
 
 
 def answer_order(question: Question, answers: list[Answer]) -> list[Answer]:
@@ -83,13 +137,22 @@ def answer_order(question: Question, answers: list[Answer]) -> list[Answer]:
     ))
 
 
+def may_see_hidden(viewer, post: Post) -> bool:
+    """Posts hidden by flags stay visible to moderators and to their author."""
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return False
+    return viewer.is_moderator or viewer.id == post.author_id
+
+
 def load_thread(question_id: int, viewer=None, *, include_deleted: bool = False) -> Thread:
     question = db.session.get(Post, question_id)
     if not isinstance(question, Question) or (question.is_deleted and not include_deleted):
         raise NotFound(f"Question {question_id} does not exist.")
-    answers = list(db.session.scalars(
+    if question.is_hidden and not may_see_hidden(viewer, question):
+        raise NotFound(f"Question {question_id} does not exist.")
+    answers = [a for a in db.session.scalars(
         select(Answer).where(Answer.question_id == question.id, Answer.deleted_at.is_(None))
-    ))
+    ) if not a.is_hidden or may_see_hidden(viewer, a)]
     answers = answer_order(question, answers)
     post_ids = [question.id, *(a.id for a in answers)]
     comments: dict[int, list[Comment]] = defaultdict(list)
@@ -98,13 +161,14 @@ def load_thread(question_id: int, viewer=None, *, include_deleted: bool = False)
         .order_by(Comment.created_at, Comment.id)
     ):
         comments[comment.post_id].append(comment)
+    files = attachments.attachments_for(post_ids)
     my_votes = {}
     said_me_too = False
     if viewer is not None and getattr(viewer, "is_authenticated", False):
         my_votes = voting.votes_by(viewer.id, post_ids)
         said_me_too = db.session.get(MeToo, (question.id, viewer.id)) is not None
     return Thread(question=question, answers=answers, comments=dict(comments), my_votes=my_votes,
-                  me_too=said_me_too)
+                  me_too=said_me_too, attachments=files)
 
 
 def popular_tags(limit: int = 200, prefix: str | None = None) -> list[Tag]:

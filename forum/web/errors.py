@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from forum.errors import ForumError, ValidationError
 from forum.extensions import db
+from forum.web.limits import too_many_message
 
 HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -41,8 +42,12 @@ def register(app: Flask) -> None:
         db.session.rollback()
         fields = e.errors if isinstance(e, ValidationError) else None
         if wants_json():
-            return json_error(e.status, e.message, e.code, fields)
-        return error_page(e.status, e.message)
+            response = json_error(e.status, e.message, e.code, fields)
+        else:
+            response = error_page(e.status, e.message)
+        if getattr(e, "retry_after", None):         # throttling.RateLimited
+            response.headers["Retry-After"] = str(e.retry_after)
+        return response
 
     @app.errorhandler(CSRFError)
     def csrf_error(e: CSRFError):
@@ -56,8 +61,10 @@ def register(app: Flask) -> None:
         status = e.code or 500
         message = {
             404: "There is nothing at this address. It may have been moved or deleted.",
-            413: "That request is too large.",
-            429: f"Too many requests: {e.description}. Wait a little and try again.",
+            413: (f"That request is too large: a file may be at most "
+                  f"{app.config['MAX_UPLOAD_MB']} MB, and one request at most "
+                  f"{(app.config.get('MAX_CONTENT_LENGTH') or 0) // 1048576} MB."),
+            429: too_many_message(e.description) if status == 429 else "",
         }.get(status, e.description or e.name)
         response = json_error(status, message) if wants_json() else error_page(status, message)
         if status == 405 and e.valid_methods:

@@ -8,14 +8,15 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
-from forum import inputs
-from forum.errors import ValidationError
+from forum import inputs, permissions
+from forum.errors import ForumError, ValidationError
 from forum.extensions import limiter
 from forum.markup import render_markdown
 from forum.models import Question
-from forum.services import accepting, posting, voting
+from forum.services import accepting, attachments, posting, voting
 from forum.web.context import question_url
 from forum.web.errors import json_error, wants_json
+from forum.web.limits import limited
 
 bp = Blueprint("posts", __name__)
 
@@ -28,6 +29,7 @@ def _thread_url(post, anchor: bool = True) -> str:
 
 @bp.route("/posts/<int:post_id>/vote", methods=["POST"])
 @login_required
+@limited("RATELIMIT_VOTE")
 def vote(post_id: int):
     value, errors = inputs.parse_vote(request.form)
     if errors:
@@ -50,6 +52,7 @@ def accept(answer_id: int):
 
 @bp.route("/posts/<int:post_id>/comments", methods=["POST"])
 @login_required
+@limited("RATELIMIT_COMMENT")
 def comment(post_id: int):
     post = posting.get_post(post_id)
     body, errors = inputs.parse_comment(request.form)
@@ -74,7 +77,7 @@ def delete_comment(comment_id: int):
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(post_id: int):
-    post = posting.get_post_for_edit(current_user, post_id)
+    post = posting.get_post_for_edit(current_user, post_id, may_suggest=True)
     is_question = isinstance(post, Question)
     if request.method == "GET":
         form = {"title": post.title, "body": post.body,
@@ -84,16 +87,43 @@ def edit(post_id: int):
     if is_question:
         data.update(title=request.form.get("title", ""), tags=request.form.get("tags", ""))
     edit_draft, errors = inputs.parse_edit(data, is_question)
-    if not errors and not request.form.get("preview"):
-        try:
-            posting.edit_post(current_user, post_id, edit_draft)
+    if not errors and not request.form.get("preview") and permissions.can("suggest_edit", current_user, post):
+        try:        # below the edit privilege: the edit waits for a reviewer
+            posting.suggest_edit(current_user, post_id, edit_draft)
         except ValidationError as e:
             errors = e.errors
         else:
+            flash("Your edit was sent for review: it will show once a reviewer approves it.",
+                  "success")
+            return redirect(_thread_url(post), 303)
+    files = attachments.present(request.files.getlist("files"))
+    file_kind = request.form.get("file_kind", "other")
+    status = 422
+    if files and not request.form.get("preview"):
+        try:        # refused files are refused before the edit is saved
+            attachments.check_files(current_user, files, file_kind, post)
+        except ForumError as e:
+            status = 422 if errors else e.status
+            errors = {**errors, **attachments.form_errors(e)}
+    if not errors and not request.form.get("preview"):
+        try:
+            if not (files and _unchanged(post, edit_draft)):     # files alone are an edit too
+                posting.edit_post(current_user, post_id, edit_draft)
+        except ValidationError as e:
+            errors = e.errors
+        else:
+            for message in attachments.attach_files(current_user, post.id, files, file_kind):
+                flash(f"Your edit was saved, but a file was not attached: {message}", "error")
             return redirect(_thread_url(post), 303)
     preview = render_markdown(request.form.get("body", "")) if request.form.get("preview") else None
     return render_template("posts/edit.html", post=post, form=request.form, errors=errors,
-                           preview=preview), (422 if errors else 200)
+                           preview=preview), (status if errors else 200)
+
+
+def _unchanged(post, draft: inputs.PostEdit) -> bool:
+    """True when the edit leaves the text and tags as they are."""
+    return (draft.body in (None, post.body) and draft.title in (None, post.title)
+            and (draft.tags is None or set(draft.tags) == set(post.tag_names)))
 
 
 @bp.route("/posts/<int:post_id>/delete", methods=["POST"])

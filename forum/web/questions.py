@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request
+from flask import Blueprint, current_app, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from forum import inputs
-from forum.errors import ValidationError
+from forum.errors import ForumError, ValidationError
 from forum.markup import render_markdown
-from forum.services import browsing, posting, searching
+from forum.services import attachments, browsing, posting, searching
 from forum.web.context import question_url
+from forum.web.limits import limited, previewing
 
 bp = Blueprint("questions", __name__)
 
@@ -30,7 +31,10 @@ def listing():
 @bp.route("/questions/<int:question_id>")
 @bp.route("/questions/<int:question_id>/<slug>")
 def show(question_id: int, slug: str | None = None):
-    thread = browsing.load_thread(question_id, current_user)
+    if (original := browsing.merged_into(question_id)) is not None:
+        return redirect(question_url(original), 301)
+    thread = browsing.load_thread(question_id, current_user,
+                                  include_deleted=browsing.may_see_deleted(current_user))
     if slug != thread.question.slug:
         return redirect(question_url(thread.question), 301)
     return render_template("questions/show.html", thread=thread, question=thread.question,
@@ -39,6 +43,7 @@ def show(question_id: int, slug: str | None = None):
 
 @bp.route("/ask", methods=["GET", "POST"])
 @login_required
+@limited("RATELIMIT_POST", exempt_when=previewing)
 def ask():
     form = request.form if request.method == "POST" else request.args
 
@@ -53,28 +58,48 @@ def ask():
     if form.get("preview") or form.get("similar"):      # checking, not posting
         preview = render_markdown(form.get("body", "")) if form.get("preview") else None
         return page({}, preview)
+    files, file_kind = attachments.present(request.files.getlist("files")), form.get("file_kind", "other")
+    try:            # refused files are refused before the question exists
+        attachments.check_files(current_user, files, file_kind)
+    except ForumError as e:
+        return page({**(errors or {}), **attachments.form_errors(e)},
+                    status=422 if errors else e.status)
     if errors:
         return page(errors, status=422)
     try:
         question = posting.ask_question(current_user, draft)
     except ValidationError as e:
         return page(e.errors, status=422)
+    for message in attachments.attach_files(current_user, question.id, files, file_kind):
+        flash(f"Your question was posted, but a file was not attached: {message}", "error")
     return redirect(question_url(question), 303)
 
 
 @bp.route("/questions/<int:question_id>/answers", methods=["POST"])
 @login_required
+@limited("RATELIMIT_POST", exempt_when=previewing)
 def answer(question_id: int):
     body, errors = inputs.parse_body(request.form)
+    files = attachments.present(request.files.getlist("files"))
+    file_kind = request.form.get("file_kind", "other")
+    status = 422
+    if files and not request.form.get("preview"):
+        try:        # refused files are refused before the answer exists
+            attachments.check_files(current_user, files, file_kind)
+        except ForumError as e:
+            status = 422 if errors else e.status
+            errors = {**errors, **attachments.form_errors(e)}
     if not errors and not request.form.get("preview"):
         try:
             created = posting.post_answer(current_user, question_id, body)
         except ValidationError as e:
             errors = e.errors
         else:
+            for message in attachments.attach_files(current_user, created.id, files, file_kind):
+                flash(f"Your answer was posted, but a file was not attached: {message}", "error")
             return redirect(question_url(created.question, _anchor=f"answer-{created.id}"), 303)
     thread = browsing.load_thread(question_id, current_user)
     preview = render_markdown(request.form.get("body", "")) if request.form.get("preview") else None
     return render_template("questions/show.html", thread=thread, question=thread.question,
                            answer_form=request.form, errors=errors,
-                           answer_preview=preview), (422 if errors else 200)
+                           answer_preview=preview), (status if errors else 200)
