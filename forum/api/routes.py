@@ -32,7 +32,7 @@ def list_questions():
     page = browsing.list_questions(query)
     return jsonify(
         total=page.total, page=page.page, per_page=page.per_page, pages=page.pages,
-        questions=[serialize.question_summary(q) for q in page.items],
+        questions=[serialize.question_summary(q) for q in [*page.pinned, *page.items]],
     )
 
 

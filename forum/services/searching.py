@@ -104,7 +104,8 @@ def _docs(session: Session, ids: list[int]) -> dict[int, ThreadDoc | None]:
             answers=tuple(rest), top_answers=tuple(top), author=q.author.username.lower(),
             product=(q.product or "").lower() or None, solved=q.solved,
             official=q.has_official_answer, known=q.known_issue is not None,
-            status=q.status or "open", score=q.score, answer_count=len(answers[q.id]),
+            status=q.status or "open", duplicate_of=q.duplicate_of_id,
+            score=q.score, answer_count=len(answers[q.id]),
             created_at=q.created_at, activity_at=latest,
         )
     return out
@@ -224,6 +225,7 @@ class Found:
     question: Question
     snippet: Markup
     rank: float
+    via: Question | None = None   # the closed duplicate that matched; `question` is its original
 
 
 @dataclass
@@ -265,6 +267,31 @@ def _visible(ids: list[int]) -> dict[int, Question]:
     return {q.id: q for q in rows}
 
 
+def _is_duplicate(q: Question) -> bool:
+    return q.status == "closed" and q.closed_reason == "duplicate" and q.duplicate_of_id is not None
+
+
+def _to_originals(items: list[Found]) -> list[Found]:
+    """Searchers land on the original: a closed duplicate whose original is
+    visible gives way to it (marked `via`), once, at the first place either shows."""
+    shown = {f.question.id: f.question for f in items}
+    wanted = {f.question.duplicate_of_id for f in items if _is_duplicate(f.question)}
+    originals = {**{i: shown[i] for i in wanted if i in shown},
+                 **_visible([i for i in wanted if i not in shown])}
+    direct = {f.question.id: f for f in items
+              if not (_is_duplicate(f.question) and f.question.duplicate_of_id in originals)}
+    out: list[Found] = []
+    placed: set[int] = set()
+    for f in items:
+        original = originals.get(f.question.duplicate_of_id) if _is_duplicate(f.question) else None
+        if original is not None:
+            f = direct.get(original.id) or Found(original, f.snippet, f.rank, via=f.question)
+        if f.question.id not in placed:
+            placed.add(f.question.id)
+            out.append(f)
+    return out
+
+
 def _fallback(query: Query, request: SearchRequest) -> SearchPage:
     """A title-only search in the database, for while the index is rebuilt."""
     page = SearchPage(query=query, sort=request.sort, page=request.page,
@@ -281,6 +308,10 @@ def _fallback(query: Query, request: SearchRequest) -> SearchPage:
                               .offset((request.page - 1) * request.per_page)
                               .limit(request.per_page))
     page.items = [Found(q, Markup(""), 0.0) for q in rows]
+    if "closed" not in query.flags:
+        found = len(page.items)
+        page.items = _to_originals(page.items)
+        page.total -= found - len(page.items)
     return page
 
 
@@ -305,6 +336,10 @@ def search_threads(request: SearchRequest) -> SearchPage:
     page.total = max(0, results.total - hidden)
     page.items = [Found(rows[h.id], snippet_html(h.snippet), h.score)
                   for h in results.hits if h.id in rows]
+    if "closed" not in query.flags:      # asking for closed threads: show them as they are
+        found = len(page.items)
+        page.items = _to_originals(page.items)
+        page.total = max(0, page.total - (found - len(page.items)))
     page.facets = results.facets
     page.suggestion = results.suggestion
     return page
@@ -324,7 +359,9 @@ def similar_threads(title: str, limit: int = 5, exclude: int | None = None) -> l
         floor = hits[0].score * SIMILAR_RELATIVE_FLOOR
         hits = [h for h in hits if h.score >= floor]
     rows = _visible([h.id for h in hits])
-    return [rows[h.id] for h in hits if h.id in rows and h.id != exclude][:limit]
+    found = _to_originals([Found(rows[h.id], Markup(""), h.score) for h in hits if h.id in rows])
+    return [f.question for f in found if exclude is None
+            or exclude not in (f.question.id, f.via.id if f.via else None)][:limit]
 
 
 __all__ = ["Found", "SearchPage", "ensure_index", "get_index", "reindex",
