@@ -16,7 +16,94 @@ __all__ = ["SECURED", "WRITE_ERRORS", "_body", "_errors", "_id", "_json", "_ok",
 
 def _flag_paths() -> dict[str, Any]:
     """Flags, flag decisions, the review queue."""
-    return {}
+    when = {"type": "string", "format": "date-time", "nullable": True}
+    post_ref = {"type": "object", "nullable": True, "properties": {
+        "id": {"type": "integer"}, "type": {"type": "string", "enum": ["question", "answer"]},
+        "question_id": {"type": "integer", "nullable": True},
+        "title": {"type": "string", "nullable": True}, "url": {"type": "string", "nullable": True},
+        "deleted": {"type": "boolean"}, "hidden": {"type": "boolean"}}}
+    flag = {"type": "object", "properties": {
+        "id": {"type": "integer"}, "post_id": {"type": "integer"},
+        "reason": {"type": "string", "enum": ["spam", "abusive", "duplicate", "needs_details",
+                                              "other"]},
+        "text": {"type": "string"}, "duplicate_of": {"type": "integer", "nullable": True},
+        "status": {"type": "string", "enum": ["open", "helpful", "declined"]},
+        "created_at": when, "decided_at": when, "decision_note": {"type": "string"},
+        "user": _ref("UserBrief"), "post": post_ref}}
+    task = {"type": "object", "properties": {
+        "id": {"type": "integer"}, "kind": {"type": "string", "enum": ["suggested_edit",
+                                                                       "first_post"]},
+        "status": {"type": "string", "enum": ["pending", "approved", "rejected"]},
+        "post_id": {"type": "integer"}, "author": _ref("UserBrief"),
+        "proposed": {"type": "object", "nullable": True,
+                     "description": "the suggested edit (suggested_edit only)", "properties": {
+                         "title": {"type": "string", "nullable": True},
+                         "body": {"type": "string", "nullable": True},
+                         "tags": {"type": "array", "nullable": True, "items": {"type": "string"}},
+                         "comment": {"type": "string"}}},
+        "created_at": when, "decided_at": when, "note": {"type": "string"}, "post": post_ref}}
+    note = {"type": "string", "maxLength": 500}
+    return {
+        "/api/v1/posts/{post_id}/flags": {"post": {
+            "summary": "Flag a post (15 reputation; one open flag per user per post)",
+            "security": SECURED, "parameters": [_id("post_id")],
+            "requestBody": _body({"type": "object", "required": ["reason"], "properties": {
+                "reason": flag["properties"]["reason"],
+                "text": {"type": "string", "maxLength": 500,
+                         "description": "required (10-500 characters) for reason other"},
+                "duplicate_of": {"type": "integer",
+                                 "description": "the original question, for reason duplicate"},
+            }}),
+            "responses": {**_ok("Flagged", {"type": "object", "properties": {
+                k: flag["properties"][k] for k in ("id", "post_id", "reason", "status")}}, "201"),
+                **_errors(*WRITE_ERRORS)}}},
+        "/api/v1/flags/mine": {"get": {
+            "summary": "Your flags, newest first, with what moderators decided",
+            "security": SECURED,
+            "responses": {**_ok("Your flags", {"type": "object", "properties": {
+                "flags": {"type": "array", "items": flag}}}), **_errors("401")}}},
+        "/api/v1/moderation/flags": {"get": {
+            "summary": "Open flags grouped by post, most flagged first (moderators)",
+            "security": SECURED,
+            "responses": {**_ok("The queue", {"type": "object", "properties": {
+                "posts": {"type": "array", "items": {"type": "object", "properties": {
+                    "post": post_ref, "flag_count": {"type": "integer"},
+                    "reasons": {"type": "object",
+                                "additionalProperties": {"type": "integer"}},
+                    "author": {"allOf": [_ref("UserBrief"), {"type": "object", "properties": {
+                        "created_at": when, "posts": {"type": "integer"},
+                        "flags_helpful": {"type": "integer"},
+                        "flags_declined": {"type": "integer"},
+                        "suspended": {"type": "boolean"}}}]},
+                    "flags": {"type": "array", "items": flag}}}}}}),
+                **_errors("401", "403")}}},
+        "/api/v1/posts/{post_id}/flags/decision": {"post": {
+            "summary": "Decide a post's open flags, or one of them with flag_id (moderators). "
+                       "helpful on spam/abuse flags also deletes the post; declined shows a "
+                       "post hidden by flags again",
+            "security": SECURED, "parameters": [_id("post_id")],
+            "requestBody": _body({"type": "object", "required": ["decision"], "properties": {
+                "decision": {"type": "string", "enum": ["helpful", "declined"]}, "note": note,
+                "flag_id": {"type": "integer", "description": "decide only this flag"}}}),
+            "responses": {**_ok("Decided", {"type": "object", "properties": {
+                "post_id": {"type": "integer"}, "decision": {"type": "string"},
+                "post": {"type": "object", "properties": {"deleted": {"type": "boolean"},
+                                                          "hidden": {"type": "boolean"}}},
+                "flags": {"type": "array", "items": flag}}}), **_errors(*WRITE_ERRORS)}}},
+        "/api/v1/moderation/reviews": {"get": {
+            "summary": "Pending suggested edits and first posts, oldest first (500 reputation)",
+            "security": SECURED,
+            "responses": {**_ok("The review queue", {"type": "object", "properties": {
+                "tasks": {"type": "array", "items": task}}}), **_errors("401", "403")}}},
+        "/api/v1/reviews/{task_id}": {"post": {
+            "summary": "Approve or reject a review task (approving a suggested edit applies it "
+                       "as a revision by the suggester; rejecting a first post flags it for "
+                       "the moderators)",
+            "security": SECURED, "parameters": [_id("task_id")],
+            "requestBody": _body({"type": "object", "required": ["decision"], "properties": {
+                "decision": {"type": "string", "enum": ["approve", "reject"]}, "note": note}}),
+            "responses": {**_ok("Decided", task), **_errors(*WRITE_ERRORS)}}},
+    }
 
 
 def _thread_paths() -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import current_app, g, jsonify, request, url_for
 
-from forum import inputs
+from forum import inputs, permissions
 from forum.api import api_user, bp, json_body, serialize
 from forum.api.openapi import spec
 from forum.errors import ValidationError
@@ -114,6 +114,10 @@ def edit(post_id: int):
     data = json_body()
     post = posting.get_post(post_id)
     edit_draft = _require(inputs.parse_edit(data, post.is_question))
+    if permissions.can("suggest_edit", user, post):     # below the edit privilege
+        task = posting.suggest_edit(user, post_id, edit_draft)
+        return jsonify(review_task_id=task.id, status="pending",
+                       message="Your edit was sent for review."), 202
     post = posting.edit_post(user, post_id, edit_draft)
     question_id = post.id if post.is_question else post.question_id
     thread = browsing.load_thread(question_id)

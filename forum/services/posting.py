@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 
 from forum import permissions, search_sync
-from forum.errors import NotFound, ValidationError
+from forum.errors import Conflict, NotFound, ValidationError
 from forum.extensions import db
 from forum.inputs import PostEdit, QuestionDraft
 from forum.markup import render_comment, render_markdown
-from forum.models import Answer, Comment, Post, Question, Revision, utcnow
+from forum.models import Answer, Comment, Post, Question, ReviewTask, Revision, Tag, User, utcnow
 from forum.services import official, reputation
 from forum.services.locking import lock_post, lock_users
 from forum.services.tagging import adjust_counts, resolve_tags
@@ -38,9 +38,11 @@ def get_question(question_id: int, *, include_deleted: bool = False) -> Question
     return post
 
 
-def get_post_for_edit(user, post_id: int) -> Post:
+def get_post_for_edit(user, post_id: int, *, may_suggest: bool = False) -> Post:
+    """The post if `user` may edit it (or, with `may_suggest`, suggest an edit)."""
     post = get_post(post_id)
-    permissions.require("edit", user, post)
+    if not (may_suggest and permissions.can("suggest_edit", user, post)):
+        permissions.require("edit", user, post)
     return post
 
 
@@ -77,6 +79,7 @@ def ask_question(user, draft: QuestionDraft) -> Question:
         db.session.flush()
         adjust_counts(tags, +1)
         _add_revision(question, user.id, "asked")
+        _review_first_post(user, question)
         search_sync.thread_changed(question.id)
         db.session.commit()
     except Exception:
@@ -97,6 +100,7 @@ def post_answer(user, question_id: int, body: str) -> Answer:
         db.session.add(answer)
         db.session.flush()
         _add_revision(answer, user.id, "answered")
+        _review_first_post(user, answer)
         question.answer_count = _count_answers(question.id)
         question.last_activity_at = now
         search_sync.thread_changed(question.id)
@@ -105,6 +109,16 @@ def post_answer(user, question_id: int, body: str) -> Answer:
         db.session.rollback()
         raise
     return answer
+
+
+def _review_first_post(user, post: Post) -> None:
+    """A member's first ever question or answer waits in the review queue."""
+    if user.is_staff:
+        return
+    if db.session.scalar(select(exists().where(Post.author_id == user.id, Post.id != post.id))):
+        return
+    db.session.add(ReviewTask(kind="first_post", post_id=post.id, author_id=user.id,
+                              created_at=utcnow()))
 
 
 def _count_answers(question_id: int) -> int:
@@ -155,42 +169,111 @@ def edit_post(user, post_id: int, edit: PostEdit) -> Post:
     try:
         post = get_post(post_id)
         permissions.require("edit", user, post)
-        changed = False
-        if edit.body is not None and edit.body != post.body:
-            post.body = edit.body
-            post.body_html = render_markdown(edit.body)
-            changed = True
-        if isinstance(post, Question):
-            if edit.title is not None and edit.title != post.title:
-                post.title = edit.title
-                post.slug = slugify(edit.title)
-                changed = True
-            if edit.tags is not None and set(edit.tags) != set(post.tag_names):
-                new_tags = resolve_tags(user, edit.tags)
-                db.session.flush()
-                old_ids = {t.id for t in post.tags}
-                new_ids = {t.id for t in new_tags}
-                adjust_counts([t for t in post.tags if t.id not in new_ids], -1)
-                adjust_counts([t for t in new_tags if t.id not in old_ids], +1)
-                post.tags = new_tags
-                changed = True
-        if not changed:
-            raise ValidationError({"body": "The edit changes nothing."})
-        if isinstance(post, Answer):
-            official.note_edit(post, user)
-        now = utcnow()
-        post.edited_at = now
-        post.edited_by_id = user.id
-        question = post if isinstance(post, Question) else post.question
-        question.last_activity_at = now
-        db.session.flush()
-        _add_revision(post, user.id, edit.comment)
-        search_sync.thread_changed(question.id)
+        _apply_edit(user, post, edit)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return post
+
+
+def _apply_edit(user, post: Post, edit: PostEdit) -> None:
+    """Change the post and add a revision by `user`; the caller checked who may
+    and commits."""
+    changed = False
+    if edit.body is not None and edit.body != post.body:
+        post.body = edit.body
+        post.body_html = render_markdown(edit.body)
+        changed = True
+    if isinstance(post, Question):
+        if edit.title is not None and edit.title != post.title:
+            post.title = edit.title
+            post.slug = slugify(edit.title)
+            changed = True
+        if edit.tags is not None and set(edit.tags) != set(post.tag_names):
+            new_tags = resolve_tags(user, edit.tags)
+            db.session.flush()
+            old_ids = {t.id for t in post.tags}
+            new_ids = {t.id for t in new_tags}
+            adjust_counts([t for t in post.tags if t.id not in new_ids], -1)
+            adjust_counts([t for t in new_tags if t.id not in old_ids], +1)
+            post.tags = new_tags
+            changed = True
+    if not changed:
+        raise ValidationError({"body": "The edit changes nothing."})
+    if isinstance(post, Answer):
+        official.note_edit(post, user)
+    now = utcnow()
+    post.edited_at = now
+    post.edited_by_id = user.id
+    question = post if isinstance(post, Question) else post.question
+    question.last_activity_at = now
+    db.session.flush()
+    _add_revision(post, user.id, edit.comment)
+    search_sync.thread_changed(question.id)
+
+
+def _changes_something(post: Post, edit: PostEdit) -> bool:
+    if edit.body is not None and edit.body != post.body:
+        return True
+    return isinstance(post, Question) and (
+        (edit.title is not None and edit.title != post.title)
+        or (edit.tags is not None and set(edit.tags) != set(post.tag_names)))
+
+
+def suggest_edit(user, post_id: int, edit: PostEdit) -> ReviewTask:
+    """An edit by someone below the edit privilege: kept in a review task until a
+    reviewer approves it; the post does not change. One pending suggestion a post."""
+    try:
+        post = lock_post(post_id)           # one pending suggestion a post, even when racing
+        permissions.require("suggest_edit", user, post)
+        if not _changes_something(post, edit):
+            raise ValidationError({"body": "The edit changes nothing."})
+        if edit.tags is not None and isinstance(post, Question):
+            missing = set(edit.tags) - set(db.session.scalars(
+                select(Tag.name).where(Tag.name.in_(edit.tags))))
+            if missing and (denial := permissions.deny_create_tag(user)):
+                listed = ", ".join(f"'{n}'" for n in sorted(missing))
+                raise ValidationError({"tags": f"No tag {listed} exists yet. {denial}"})
+        if db.session.scalar(select(exists().where(
+            ReviewTask.post_id == post.id, ReviewTask.kind == "suggested_edit",
+            ReviewTask.status == "pending",
+        ))):
+            raise Conflict("This post already has a suggested edit waiting for review; "
+                           "try again once a reviewer has decided on it.")
+        is_question = isinstance(post, Question)
+        task = ReviewTask(
+            kind="suggested_edit", post_id=post.id, author_id=user.id,
+            title=edit.title if is_question else None, body=edit.body,
+            tags=" ".join(edit.tags) if is_question and edit.tags is not None else None,
+            comment=edit.comment, created_at=utcnow(),
+        )
+        db.session.add(task)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return task
+
+
+def apply_suggested_edit(task: ReviewTask) -> Post:
+    """Apply a pending suggested edit as a new revision by its suggester, in the
+    caller's transaction (the reviewer's decision commits it)."""
+    post = get_post(task.post_id)
+    if _thread_locked(post):
+        raise Conflict("This thread is locked: the suggested edit cannot be applied.")
+    edit = PostEdit(title=task.title, body=task.body,
+                    tags=tuple(task.tags.split()) if task.tags is not None else None,
+                    comment=task.comment or "suggested edit")
+    if not _changes_something(post, edit):
+        raise Conflict("The post already reads as this suggestion proposes.")
+    _apply_edit(db.session.get(User, task.author_id), post, edit)
+    return post
+
+
+def _thread_locked(post: Post) -> bool:
+    question = post if isinstance(post, Question) else post.question
+    return post.is_locked or (question is not None and question.is_locked)
 
 
 def delete_post(user, post_id: int) -> Post:
