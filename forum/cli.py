@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from datetime import timedelta
@@ -15,6 +16,7 @@ from forum import inputs
 from forum.errors import ForumError, ValidationError
 from forum.extensions import db
 from forum.models import ROLES, utcnow
+from forum.signals import record_staff_action
 
 users = AppGroup("users", help="Create users, issue API tokens, rebuild reputation.")
 
@@ -101,7 +103,33 @@ def suspend(name: str, days: int, reason: str) -> None:
     user.suspended_until = utcnow() + timedelta(days=days)
     user.suspension_reason = reason[:500]
     db.session.commit()
+    record_staff_action(None, "user.suspended", ("user", user.id), reason[:500], days=days,
+                        until=user.suspended_until, via="cli")
     click.echo(f"{user.username} is suspended until {user.suspended_until:%Y-%m-%d %H:%M} UTC.")
+
+
+@users.command("unsuspend")
+@click.argument("name")
+@click.option("--reason", default="", help="Why the suspension ends early (for the audit log).")
+def unsuspend(name: str, reason: str) -> None:
+    """Lift user NAME's suspension."""
+    from forum.services import accounts
+
+    try:
+        user = accounts.find_user(name)
+    except ForumError as e:
+        _fail(e)
+    if not user.is_suspended:
+        click.echo(f"{user.username} is not suspended.", err=True)
+        raise SystemExit(1)
+    was_until = user.suspended_until
+    user.suspended_until = None
+    user.suspension_reason = None
+    db.session.commit()
+    record_staff_action(None, "user.unsuspended", ("user", user.id), reason[:500],
+                        days=math.ceil((was_until - utcnow()) / timedelta(days=1)), was_until=was_until,
+                        via="cli")
+    click.echo(f"{user.username} is no longer suspended.")
 
 
 @click.command("seed-demo")

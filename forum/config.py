@@ -26,6 +26,18 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_LOGIN": "10 per minute;50 per hour",
     "RATELIMIT_REGISTER": "5 per hour",
+    # Per signed-in user (else per address), POST only; shared by pages and API
+    "RATELIMIT_POST": "10 per minute;60 per hour",       # questions and answers
+    "RATELIMIT_COMMENT": "20 per minute;200 per hour",
+    "RATELIMIT_VOTE": "30 per minute;500 per hour",
+    "RATELIMIT_FLAG": "10 per minute;100 per day",
+    "RATELIMIT_UPLOAD": "20 per minute;200 per hour",
+    # New users (below NEW_USER_REP; off with RATELIMIT_ENABLED=false)
+    "NEW_USER_REP": 10,
+    "NEW_USER_MAX_LINKS": 2,
+    "NEW_USER_QUESTION_INTERVAL_MIN": 20,
+    # Nobody but staff posts the same body twice within this many hours
+    "REPEATED_TEXT_HOURS": 24,
     "RATELIMIT_HEADERS_ENABLED": True,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "WTF_CSRF_TIME_LIMIT": None,
@@ -85,6 +97,11 @@ ENV_STRINGS = (
     "SEARCH_INDEX_DIR",
     "UPLOAD_DIR",
     "RATELIMIT_STORAGE_URI",
+    "RATELIMIT_POST",
+    "RATELIMIT_COMMENT",
+    "RATELIMIT_VOTE",
+    "RATELIMIT_FLAG",
+    "RATELIMIT_UPLOAD",
     "SITE_NAME",
     "COMPANY_NAME",
 )

@@ -10,6 +10,7 @@ from forum.api import api_user, json_body, serialize
 from forum.errors import ValidationError
 from forum.models import Flag, Post, Question, ReviewTask
 from forum.services import posting
+from forum.web.limits import limited
 from moderation import flags, reviews
 from moderation.api import bp
 
@@ -41,6 +42,7 @@ def _flag(f: Flag) -> dict[str, Any]:
 
 
 @bp.post("/posts/<int:post_id>/flags")
+@limited("RATELIMIT_FLAG")
 def flag_post(post_id: int):
     user = api_user()
     draft = _require(flags.parse_flag(json_body()))

@@ -11,6 +11,7 @@ from forum.models import Question
 from forum.services import posting
 from forum.web.context import question_url
 from forum.web.errors import wants_json
+from forum.web.limits import limited
 from forum.web.posts import _diff as word_diff
 from moderation import flags, reviews
 
@@ -25,6 +26,7 @@ def _post_url(post) -> str:
 
 @bp.route("/posts/<int:post_id>/flags", methods=["POST"])
 @login_required
+@limited("RATELIMIT_FLAG")
 def flag(post_id: int):
     post = posting.get_post(post_id)
     draft, errors = flags.parse_flag(request.form)

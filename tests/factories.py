@@ -9,7 +9,7 @@ from werkzeug.security import generate_password_hash
 
 from forum.extensions import db
 from forum.inputs import QuestionDraft
-from forum.models import Tag, User
+from forum.models import Post, Tag, User
 from forum.services import posting, reputation
 
 PASSWORD = "correct-horse-battery"
@@ -45,10 +45,23 @@ def ensure_tags(*names: str) -> None:
     db.session.commit()
 
 
+QUESTION_BODY = "My laptop drops the Wi-Fi connection every few minutes."
+ANSWER_BODY = "Update the wireless driver and turn off power saving for the adapter."
+
+
+def _default_body(author: User, text: str) -> str:
+    """The default text, made unique once the author has used it: the repeated-text
+    rule refuses the same body from the same person twice within 24 hours."""
+    used = db.session.scalar(db.select(db.exists().where(Post.author_id == author.id,
+                                                         Post.body == text)))
+    return f"{text} (case {next(_counter)})" if used else text
+
+
 def make_question(author: User | None = None, *, title: str | None = None,
-                  body: str = "My laptop drops the Wi-Fi connection every few minutes.",
+                  body: str | None = None,
                   tags: tuple[str, ...] = ("wifi",), product: str | None = None):
     author = author or make_user()
+    body = body if body is not None else _default_body(author, QUESTION_BODY)
     ensure_tags(*tags)
     n = next(_counter)
     title = title or f"Wi-Fi keeps disconnecting on my laptop (case {n})"
@@ -56,7 +69,7 @@ def make_question(author: User | None = None, *, title: str | None = None,
                                                       product=product))
 
 
-def make_answer(question, author: User | None = None, *,
-                body: str = "Update the wireless driver and turn off power saving for the adapter."):
+def make_answer(question, author: User | None = None, *, body: str | None = None):
     author = author or make_user()
+    body = body if body is not None else _default_body(author, ANSWER_BODY)
     return posting.post_answer(author, question.id, body)

@@ -202,7 +202,29 @@ def _thread_paths() -> dict[str, Any]:
 
 def _user_paths() -> dict[str, Any]:
     """Suspensions."""
-    return {}
+    state = {"type": "object", "properties": {
+        "id": {"type": "integer"},
+        "suspended_until": {"type": "string", "format": "date-time", "nullable": True},
+        "reason": {"type": "string", "nullable": True,
+                   "description": "shown to the user on every page while suspended"}}}
+    common = {"parameters": [_id("user_id")], "security": SECURED}
+    return {"/api/v1/users/{user_id}/suspension": {
+        "post": {
+            "summary": "Suspend a user for a number of days (moderators; only admins "
+                       "suspend moderators and admins; not yourself)", **common,
+            "requestBody": _body({"type": "object", "required": ["days", "reason"], "properties": {
+                "days": {"type": "integer", "minimum": 1, "maximum": 3650,
+                         "description": "counted from now; replaces a current suspension"},
+                "reason": {"type": "string", "minLength": 5, "maxLength": 500}}}),
+            "responses": {**_ok("Suspended", state), **_errors(*WRITE_ERRORS)}},
+        "delete": {
+            "summary": "Lift a suspension early (moderators)", **common,
+            "requestBody": {"required": False, **_json({"type": "object", "properties": {
+                "reason": {"type": "string", "maxLength": 500,
+                           "description": "why, for the audit log"}}})},
+            "responses": {**_ok("No longer suspended", state),
+                          **_errors("400", "401", "403", "404", "409", "415", "422")}},
+    }}
 
 
 def paths() -> dict[str, Any]:

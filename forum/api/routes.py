@@ -12,6 +12,7 @@ from forum.api import api_user, bp, json_body, serialize
 from forum.api.openapi import spec
 from forum.errors import ValidationError
 from forum.services import accepting, browsing, posting, searching, voting
+from forum.web.limits import limited
 
 
 def _require(parsed):
@@ -37,6 +38,7 @@ def list_questions():
 
 
 @bp.post("/questions")
+@limited("RATELIMIT_POST")
 def ask():
     user = api_user()
     draft = _require(inputs.parse_question(json_body()))
@@ -72,6 +74,7 @@ def get_question(question_id: int):
 
 
 @bp.post("/questions/<int:question_id>/answers")
+@limited("RATELIMIT_POST")
 def answer(question_id: int):
     user = api_user()
     body = _require(inputs.parse_body(json_body()))
@@ -81,6 +84,7 @@ def answer(question_id: int):
 
 
 @bp.post("/posts/<int:post_id>/comments")
+@limited("RATELIMIT_COMMENT")
 def comment(post_id: int):
     user = api_user()
     body = _require(inputs.parse_comment(json_body()))
@@ -89,6 +93,7 @@ def comment(post_id: int):
 
 
 @bp.post("/posts/<int:post_id>/vote")
+@limited("RATELIMIT_VOTE")
 def vote(post_id: int):
     user = api_user()
     value = _require(inputs.parse_vote(json_body()))

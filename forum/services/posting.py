@@ -10,7 +10,7 @@ from forum.extensions import db
 from forum.inputs import PostEdit, QuestionDraft
 from forum.markup import render_comment, render_markdown
 from forum.models import Answer, Comment, Post, Question, ReviewTask, Revision, Tag, User, utcnow
-from forum.services import official, reputation
+from forum.services import official, reputation, throttling
 from forum.services.locking import lock_post, lock_users
 from forum.services.tagging import adjust_counts, resolve_tags
 from forum.slugs import slugify
@@ -68,6 +68,7 @@ def _add_revision(post: Post, author_id: int, comment: str = "") -> None:
 def ask_question(user, draft: QuestionDraft) -> Question:
     try:
         permissions.require("ask", user)
+        throttling.check_new_post(user, draft.body, question=True)
         tags = resolve_tags(user, draft.tags)
         now = utcnow()
         question = Question(
@@ -94,6 +95,7 @@ def post_answer(user, question_id: int, body: str) -> Answer:
         if not isinstance(question, Question):
             raise NotFound(f"Question {question_id} does not exist.")
         permissions.require("answer", user, question)
+        throttling.check_new_post(user, body, question=False)
         now = utcnow()
         answer = Answer(author_id=user.id, question_id=question.id, body=body,
                         body_html=render_markdown(body), created_at=now, last_activity_at=now)
@@ -169,6 +171,8 @@ def edit_post(user, post_id: int, edit: PostEdit) -> Post:
     try:
         post = get_post(post_id)
         permissions.require("edit", user, post)
+        if edit.body is not None and edit.body != post.body:
+            throttling.check_edit(user, post, edit.body)
         _apply_edit(user, post, edit)
         db.session.commit()
     except Exception:
@@ -229,6 +233,8 @@ def suggest_edit(user, post_id: int, edit: PostEdit) -> ReviewTask:
         permissions.require("suggest_edit", user, post)
         if not _changes_something(post, edit):
             raise ValidationError({"body": "The edit changes nothing."})
+        if edit.body is not None and edit.body != post.body:
+            throttling.check_edit(user, post, edit.body)
         if edit.tags is not None and isinstance(post, Question):
             missing = set(edit.tags) - set(db.session.scalars(
                 select(Tag.name).where(Tag.name.in_(edit.tags))))

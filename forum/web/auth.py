@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from forum import inputs
 from forum.errors import ValidationError
 from forum.extensions import limiter
-from forum.services import accounts
+from forum.services import accounts, throttling
 from forum.web import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -67,6 +67,11 @@ def register():
         return redirect(url_for("questions.index"))
     if request.method == "GET":
         return render_template("auth/register.html", form={}, errors={})
+    if throttling.honeypot_filled(request.form):     # a bot filled the hidden field
+        from forum.web.errors import error_page
+
+        return error_page(400, "We could not create an account from that form. "
+                               "Reload the sign-up page and try again.")
     registration, errors = inputs.parse_registration(request.form)
     if not errors:
         try:
