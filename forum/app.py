@@ -37,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_cli(app)
     register_template_helpers(app)
     register_search(app)
+    register_events()
     return app
 
 
@@ -45,7 +46,10 @@ def configure(app: Flask, overrides: dict[str, Any]) -> None:
     app.config.update(settings.from_environment())
     app.config.update(overrides)
     app.config.update(settings.finalise(dict(app.config), app.instance_path, app.debug))
-    app.config["MAX_CONTENT_LENGTH"] = (int(app.config["MAX_UPLOAD_MB"]) + 1) * 1024 * 1024
+    # A form may carry a full set of files plus its text.
+    app.config["MAX_CONTENT_LENGTH"] = (
+        int(app.config["MAX_UPLOAD_MB"]) * int(app.config.get("ATTACHMENTS_PER_POST", 5)) + 1
+    ) * 1024 * 1024
 
 
 def init_extensions(app: Flask) -> None:
@@ -68,10 +72,14 @@ def register_blueprints(app: Flask) -> None:
         admin,
         attachments,
         auth,
+        badges,
         errors,
+        feeds,
+        notifications,
         posts,
         questions,
         search,
+        settings,
         staff,
         support,
         tags,
@@ -79,7 +87,7 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (questions, posts, tags, users, auth, search, support, attachments, staff,
-                   admin):
+                   admin, notifications, badges, settings, feeds):
         app.register_blueprint(module.bp)
     errors.register(app)
     csrf.exempt(api_bp)
@@ -103,6 +111,22 @@ def register_search(app: Flask) -> None:
 
     search_sync.install()
     search_sync.add_listener(app, searching.sync_threads)
+
+
+_events_connected = False
+
+
+def register_events() -> None:
+    """Notifications and badges listen to the core's events (process-wide signal,
+    connected once)."""
+    global _events_connected
+    if _events_connected:
+        return
+    from forum.services import badges, notifications
+
+    notifications.connect()
+    badges.connect()
+    _events_connected = True
 
 
 def register_template_helpers(app: Flask) -> None:

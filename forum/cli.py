@@ -209,8 +209,42 @@ def seed_import(files: tuple[Path, ...], batch_size: int, reindex: bool, jobs: i
     click.echo(f"Search index rebuilt: {count} thread(s) reindexed.")
 
 
+mail_group = AppGroup("mail", help="Notification mail: the outbox and the daily digests.")
+
+
+@mail_group.command("send")
+def mail_send() -> None:
+    """Queue the daily digests that are due, then deliver the outbox over MAIL_URL.
+
+    Run it every minute or so (cron, a systemd timer). Failed messages are retried
+    on the next run, up to 5 times."""
+    from forum.services import mail
+
+    digests = mail.queue_digests()
+    try:
+        report = mail.send_pending()
+    except (ValueError, OSError) as e:
+        click.echo(f"Error: {e}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"Mail: {report.sent} sent, {report.failed} failed, {report.pending} still queued "
+               f"({digests} digest(s) queued).")
+
+
+badges_group = AppGroup("badges", help="Badges.")
+
+
+@badges_group.command("award")
+def badges_award() -> None:
+    """Award every badge already earned (idempotent; for data from before badges)."""
+    from forum.services import badges
+
+    click.echo(f"Badges awarded: {badges.evaluate_all()}.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(seed_demo)
     app.cli.add_command(search)
     app.cli.add_command(seed_import)
+    app.cli.add_command(mail_group)
+    app.cli.add_command(badges_group)

@@ -13,6 +13,11 @@ from typing import Any
 
 DEFAULTS: dict[str, Any] = {
     "SITE_NAME": "Crowdfix",
+    # Where the site is reached from outside: links in mail and feeds
+    "SITE_URL": "http://127.0.0.1:5000",
+    # smtp://user:password@host:port (smtps:// for TLS from the start); empty: mail stays queued
+    "MAIL_URL": "",
+    "MAIL_FROM": "Crowdfix <noreply@crowdfix.invalid>",
     "COMPANY_NAME": "Crowdfix",
     "SEARCH_BACKEND": "whoosh",
     # A missing or corrupt index is rebuilt inside the request up to this many
@@ -103,6 +108,9 @@ ENV_STRINGS = (
     "RATELIMIT_FLAG",
     "RATELIMIT_UPLOAD",
     "SITE_NAME",
+    "SITE_URL",
+    "MAIL_URL",
+    "MAIL_FROM",
     "COMPANY_NAME",
 )
 

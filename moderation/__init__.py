@@ -13,8 +13,17 @@ def init_app(app) -> None:
     """Register moderation's blueprints and hooks on the app."""
     global _connected
     from forum.extensions import csrf
-    from moderation import api, api_flags, api_threads, api_users  # noqa: F401
-    from moderation import audit, web_flags, web_log, web_threads, web_users
+    from moderation import (  # noqa: F401
+        api,
+        api_flags,
+        api_threads,
+        api_users,
+        audit,
+        web_flags,
+        web_log,
+        web_threads,
+        web_users,
+    )
 
     for module in (web_flags, web_threads, web_users, web_log):
         app.register_blueprint(module.bp)

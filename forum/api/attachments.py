@@ -7,9 +7,11 @@ from flask import jsonify, request
 from forum.api import api_user, bp, serialize
 from forum.errors import ValidationError
 from forum.services import attachments
+from forum.web.limits import limited
 
 
 @bp.post("/posts/<int:post_id>/attachments")
+@limited("RATELIMIT_UPLOAD")
 def upload_attachment(post_id: int):
     """Multipart: `file` (the file, its name is the display name) and `kind`."""
     user = api_user()

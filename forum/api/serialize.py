@@ -7,7 +7,7 @@ from typing import Any
 from flask import url_for
 
 from forum.models import Answer, Attachment, Comment, Question, User
-from forum.services import attachments
+from forum.services import attachments, badges
 from forum.services.browsing import Thread
 
 
@@ -23,7 +23,9 @@ def user_full(user: User) -> dict[str, Any]:
     return {
         **user_brief(user),
         "role": user.role,
-        "badges": [],
+        "badges": [{"slug": b.slug, "name": b.name, "level": b.level,
+                    "awarded_at": iso(award.awarded_at)}
+                   for b, award in badges.of_user(user.id)],
         "created_at": iso(user.created_at),
         "url": url_for("users.show", user_id=user.id, username=user.username, _external=True),
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from forum import permissions, search_sync
+from forum import permissions, search_sync, signals
 from forum.errors import Conflict, NotFound
 from forum.extensions import db
 from forum.models import Answer, utcnow
@@ -48,6 +48,7 @@ def accept_answer(user, answer_id: int) -> Answer:
     except Exception:
         db.session.rollback()
         raise
+    signals.emit("accepted", actor_id=user.id, post_id=answer.id)
     return answer
 
 

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from forum.errors import NotFound
 from forum.extensions import db
 from forum.inputs import ListQuery
-from forum.models import Answer, Comment, MeToo, Post, Question, Tag, User, question_tags
+from forum.models import Answer, Comment, Follow, MeToo, Post, Question, Tag, User, question_tags
 from forum.services import attachments, voting
 
 
@@ -50,6 +50,7 @@ class Thread:
     comments: dict[int, list[Comment]]
     my_votes: dict[int, int] = field(default_factory=dict)
     me_too: bool = False        # the viewer said "I have this problem too"
+    following: bool = False     # the viewer follows the question
     attachments: dict[int, list] = field(default_factory=dict)     # post id -> files
 
 
@@ -163,12 +164,13 @@ def load_thread(question_id: int, viewer=None, *, include_deleted: bool = False)
         comments[comment.post_id].append(comment)
     files = attachments.attachments_for(post_ids)
     my_votes = {}
-    said_me_too = False
+    said_me_too = following = False
     if viewer is not None and getattr(viewer, "is_authenticated", False):
         my_votes = voting.votes_by(viewer.id, post_ids)
         said_me_too = db.session.get(MeToo, (question.id, viewer.id)) is not None
+        following = db.session.get(Follow, (viewer.id, question.id)) is not None
     return Thread(question=question, answers=answers, comments=dict(comments), my_votes=my_votes,
-                  me_too=said_me_too, attachments=files)
+                  me_too=said_me_too, following=following, attachments=files)
 
 
 def popular_tags(limit: int = 200, prefix: str | None = None) -> list[Tag]:
@@ -205,3 +207,16 @@ def user_questions(user_id: int, limit: int = 30) -> list[Question]:
         select(Question).where(Question.author_id == user_id, Question.deleted_at.is_(None))
         .order_by(Question.created_at.desc()).limit(limit)
     ))
+
+
+def top_tags(user_id: int, limit: int = 8) -> list[tuple[str, int, int]]:
+    """The user's best tags: (tag, answer score sum, answers), from their live answers."""
+    q = aliased(Question)
+    return [tuple(r) for r in db.session.execute(
+        select(Tag.name, func.sum(Answer.score), func.count(Answer.id))
+        .select_from(Answer).join(q, q.id == Answer.question_id)
+        .join(question_tags, question_tags.c.question_id == q.id)
+        .join(Tag, Tag.id == question_tags.c.tag_id)
+        .where(Answer.author_id == user_id, Answer.deleted_at.is_(None), q.deleted_at.is_(None))
+        .group_by(Tag.name).order_by(func.sum(Answer.score).desc(), Tag.name).limit(limit)
+    )]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from forum import permissions, search_sync
+from forum import permissions, search_sync, signals
 from forum.errors import Conflict, NotFound
 from forum.extensions import db
 from forum.models import Answer, Question, Revision, utcnow
@@ -74,6 +74,8 @@ def mark_official(user, answer_id: int) -> Answer:
         raise
     record_staff_action(user, "answer.confirmed" if confirming else "answer.official",
                         ("post", answer.id))
+    if not confirming:
+        signals.emit("official", actor_id=user.id, post_id=answer.id)
     return answer
 
 

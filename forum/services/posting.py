@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import exists, func, select, update
 
-from forum import permissions, search_sync
+from forum import permissions, search_sync, signals
 from forum.errors import Conflict, NotFound, ValidationError
 from forum.extensions import db
 from forum.inputs import PostEdit, QuestionDraft
@@ -86,6 +86,7 @@ def ask_question(user, draft: QuestionDraft) -> Question:
     except Exception:
         db.session.rollback()
         raise
+    signals.emit("question", actor_id=user.id, post_id=question.id)
     return question
 
 
@@ -110,6 +111,7 @@ def post_answer(user, question_id: int, body: str) -> Answer:
     except Exception:
         db.session.rollback()
         raise
+    signals.emit("answer", actor_id=user.id, post_id=answer.id)
     return answer
 
 
@@ -146,6 +148,7 @@ def add_comment(user, post_id: int, body: str) -> Comment:
     except Exception:
         db.session.rollback()
         raise
+    signals.emit("comment", actor_id=user.id, post_id=post.id, comment_id=comment.id)
     return comment
 
 
@@ -178,6 +181,7 @@ def edit_post(user, post_id: int, edit: PostEdit) -> Post:
     except Exception:
         db.session.rollback()
         raise
+    signals.emit("edited", actor_id=user.id, post_id=post.id)
     return post
 
 

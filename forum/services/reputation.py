@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import exists, func, select, update
@@ -217,3 +217,36 @@ def history(user_id: int, limit: int = 300) -> list[HistoryLine]:
         line.points += event.points
         line.count += 1
     return lines
+
+
+def graph(user_id: int, width: int = 600, height: int = 120, days: int = 365) -> dict | None:
+    """Reputation over the last `days` days as an SVG polyline (points in a
+    width x height box), or None when nothing changed in that time."""
+    now = utcnow()
+    start = now - timedelta(days=days)
+    before = db.session.scalar(select(func.coalesce(func.sum(ReputationEvent.points), 0)).where(
+        ReputationEvent.user_id == user_id, ReputationEvent.created_at < start))
+    rows = db.session.execute(
+        select(ReputationEvent.created_at, ReputationEvent.points)
+        .where(ReputationEvent.user_id == user_id, ReputationEvent.created_at >= start)
+        .order_by(ReputationEvent.created_at)
+    ).all()
+    if not rows:
+        return None
+    total = before
+    values = [(start, reputation_from_total(total))]
+    for created_at, points in rows:
+        total += points
+        values.append((created_at, reputation_from_total(total)))
+    values.append((now, reputation_from_total(total)))
+    low, high = min(v for _, v in values), max(v for _, v in values)
+    span = max(1, high - low)
+    seconds = (now - start).total_seconds()
+
+    def xy(moment, value) -> str:
+        x = (moment - start).total_seconds() / seconds * width
+        y = height - (value - low) / span * (height - 10) - 5
+        return f"{x:.1f},{y:.1f}"
+
+    return {"points": " ".join(xy(m, v) for m, v in values), "low": low, "high": high,
+            "width": width, "height": height, "days": days}

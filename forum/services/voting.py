@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 
-from forum import permissions, search_sync
+from forum import permissions, search_sync, signals
 from forum.errors import ValidationError
 from forum.extensions import db
 from forum.models import Post, Vote, utcnow
@@ -69,6 +69,8 @@ def cast_vote(user, post_id: int, value: int) -> VoteResult:
     except Exception:
         db.session.rollback()
         raise
+    if value > 0:       # only an upvote can earn a score badge
+        signals.emit("vote", actor_id=user.id, post_id=post_id)
     return VoteResult(post_id=post_id, score=score, my_vote=value)
 
 

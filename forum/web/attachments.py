@@ -12,6 +12,7 @@ from forum.errors import ValidationError
 from forum.models import Question
 from forum.services import attachments, posting
 from forum.web.context import question_url
+from forum.web.limits import limited
 
 bp = Blueprint("attachments", __name__)
 
@@ -74,6 +75,7 @@ def download(attachment_id: int, filename: str):
 
 @bp.post("/posts/<int:post_id>/attachments")
 @login_required
+@limited("RATELIMIT_UPLOAD")
 def upload(post_id: int):
     post = posting.get_post(post_id)
     files = attachments.present(request.files.getlist("files"))

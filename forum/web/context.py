@@ -31,6 +31,21 @@ def iso(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
 
 
+def inbox_unread() -> int:
+    """The signed-in user's unread notifications, counted once per request."""
+    from flask import request
+
+    from forum.services import notifications
+
+    if not current_user.is_authenticated:
+        return 0
+    cached = request.environ.get("crowdfix.inbox_unread")
+    if cached is None:
+        cached = request.environ["crowdfix.inbox_unread"] = notifications.unread_count(
+            current_user.id)
+    return cached
+
+
 def question_url(question, **kwargs) -> str:
     return url_for("questions.show", question_id=question.id, slug=question.slug, **kwargs)
 
@@ -44,6 +59,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["iso"] = iso
     app.jinja_env.globals.update(
         can=can,
+        inbox_unread=inbox_unread,
         has_privilege=lambda name: permissions.has_privilege(current_user, name),
         question_url=question_url,
         user_url=user_url,

@@ -1,9 +1,10 @@
 """Tag pages."""
 
 from flask import Blueprint, current_app, jsonify, render_template, request
+from flask_login import current_user
 
 from forum import inputs
-from forum.services import browsing
+from forum.services import browsing, notifications
 
 bp = Blueprint("tags", __name__)
 
@@ -24,4 +25,5 @@ def show(name: str):
     args["tag"] = tag.name
     query = inputs.parse_list_query(args, current_app.config["QUESTIONS_PER_PAGE"])
     page = browsing.list_questions(query)
-    return render_template("tags/show.html", tag=tag, page=page, query=query)
+    watching = current_user.is_authenticated and notifications.watches(current_user.id, tag.id)
+    return render_template("tags/show.html", tag=tag, page=page, query=query, watching=watching)

@@ -22,6 +22,7 @@ LIMITS = {
     "RATELIMIT_COMMENT": "2 per minute",
     "RATELIMIT_VOTE": "2 per minute",
     "RATELIMIT_FLAG": "2 per minute",
+    "RATELIMIT_UPLOAD": "2 per minute",
 }
 _n = itertools.count(1)
 
@@ -221,3 +222,25 @@ def test_anonymous_requests_are_counted_by_address(app, client):
     statuses = [client.post("/api/v1/questions", json={}).status_code for _ in range(3)]
     assert statuses == [401, 401, 429]
     assert count(Post) == 0
+
+
+def test_uploads_are_limited_on_the_page_and_the_api(client, auth, api, world):
+    import io
+
+    from forum.models import Attachment
+
+    user = make_user(reputation_points=500)
+    question = make_question(user)
+    auth.login(user)
+    statuses = []
+    for n in range(2):
+        statuses.append(client.post(f"/posts/{question.id}/attachments", data={
+            "files": (io.BytesIO(f"log line {n}\n".encode()), f"run{n}.log"), "file_kind": "log",
+        }, content_type="multipart/form-data").status_code)
+    assert all(s in (302, 303) for s in statuses), statuses
+    refused = api.post(user, f"/api/v1/posts/{question.id}/attachments", data={
+        "file": (io.BytesIO(b"third log\n"), "run3.log"), "kind": "log"},
+        content_type="multipart/form-data")
+    assert refused.status_code == 429
+    assert refused.get_json()["error"]["code"] == "rate_limited"
+    assert count(Attachment) == 2
