@@ -350,9 +350,8 @@ def decide_post(moderator, post_id: int, decision: str, note: str = "") -> list[
             if post.hidden_at is not None:
                 _unhide(moderator, post, note)
         elif any(f.reason in HIDING_REASONS for f in flags) and not post.is_deleted:
-            audit.record(moderator, "post.deleted", ("post", post.id),
-                         note or "flagged as spam or abuse", via="flags")
-            posting.delete_post(moderator, post.id)     # commits the decisions with it
+            # Commits the decisions with it; the core logs the deletion (staff_action).
+            posting.delete_post(moderator, post.id, reason=note or "flagged as spam or abuse")
             return flags
         db.session.commit()
     except Exception:

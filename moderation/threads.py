@@ -181,20 +181,15 @@ def delete(user, post_id: int, reason=None) -> Post:
     reputation), with an audit line."""
     permissions.require("moderate", user)
     reason = clean_reason(reason, required=False)
-    post = posting.get_post(post_id)
-    audit.record(user, "post.deleted", ("post", post.id), reason, kind=post.type,
-                 author_id=post.author_id)
-    return posting.delete_post(user, post_id)       # commits the audit line with it
+    # The core logs a moderator's deletion of someone else's post (staff_action).
+    return posting.delete_post(user, post_id, reason=reason or "")
 
 
 def undelete(user, post_id: int, reason=None) -> Post:
     """Undelete: moderators any post (audited); authors what they deleted themselves."""
     reason = clean_reason(reason, required=False)
-    post = posting.get_post(post_id, include_deleted=True)
-    if user is not None and getattr(user, "is_moderator", False) and not user.is_suspended:
-        audit.record(user, "post.undeleted", ("post", post.id), reason, kind=post.type,
-                     author_id=post.author_id)
-    return posting.undelete_post(user, post_id)
+    # The core logs a moderator's undeletion of someone else's post (staff_action).
+    return posting.undelete_post(user, post_id, reason=reason or "")
 
 
 # -- merge --------------------------------------------------------------------------

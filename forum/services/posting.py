@@ -286,7 +286,11 @@ def _thread_locked(post: Post) -> bool:
     return post.is_locked or (question is not None and question.is_locked)
 
 
-def delete_post(user, post_id: int) -> Post:
+def _moderator_acting_on(user, post: Post) -> bool:
+    return bool(getattr(user, "is_moderator", False)) and post.author_id != user.id
+
+
+def delete_post(user, post_id: int, reason: str = "") -> Post:
     """Soft delete. The post's reputation events are reversed."""
     try:
         post = lock_post(post_id)
@@ -311,10 +315,13 @@ def delete_post(user, post_id: int) -> Post:
     except Exception:
         db.session.rollback()
         raise
+    if _moderator_acting_on(user, post):
+        signals.record_staff_action(user, "post.deleted", ("post", post.id), reason,
+                                    kind=post.type, author_id=post.author_id)
     return post
 
 
-def undelete_post(user, post_id: int) -> Post:
+def undelete_post(user, post_id: int, reason: str = "") -> Post:
     """Bring a deleted post back, with the reputation its deletion took away
     (except acceptance, which the deletion cleared)."""
     try:
@@ -339,6 +346,9 @@ def undelete_post(user, post_id: int) -> Post:
     except Exception:
         db.session.rollback()
         raise
+    if _moderator_acting_on(user, post):
+        signals.record_staff_action(user, "post.undeleted", ("post", post.id), reason,
+                                    kind=post.type, author_id=post.author_id)
     return post
 
 

@@ -60,3 +60,19 @@ def test_filters(app):
     assert total == 2 and [r.target_id for r in rows] == [2, 1]
     rows, total = audit.entries(audit.LogFilter(target_type="user", target_id=5))
     assert total == 1 and rows[0].reason == "spam"
+
+
+def test_a_moderator_deleting_through_the_core_button_is_logged_once(app, client, auth):
+    from forum.services import posting
+
+    author = make_user()
+    question = make_question(author)
+    moderator = make_user(role="moderator")
+    auth.login(moderator)
+    assert client.post(f"/posts/{question.id}/delete").status_code == 303
+    posting.delete_post(author, make_question(author).id)       # the author's own: not logged
+    posting.undelete_post(moderator, question.id, reason="deleted by mistake")
+    rows = [(r.action, r.target_id, r.reason) for r in
+            db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+    assert rows == [("post.deleted", question.id, ""),
+                    ("post.undeleted", question.id, "deleted by mistake")]
