@@ -6,6 +6,8 @@ FLASK := $(BIN)/flask --app wsgi
 # Development commands run in debug mode: a secret key is generated into instance/.
 DEV_FLASK := FLASK_DEBUG=1 $(FLASK)
 STAMP := $(VENV)/.installed
+# axe-core for the accessibility checks in tests/browser (skipped when npm is missing).
+AXE := node_modules/axe-core/axe.min.js
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: install run test test-postgres lint bench bench-search-quality bench-search-speed clean
@@ -18,7 +20,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+$(AXE): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund && touch $@; \
+	else \
+		echo "npm not found: skipping axe-core, the accessibility browser tests will skip"; \
+	fi
+
+install: $(STAMP) $(AXE)
 
 run: install
 	$(DEV_FLASK) db upgrade
@@ -46,4 +55,4 @@ bench-search-speed: install
 	$(BIN)/python -m tests.bench.search_speed --threads $(BENCH_THREADS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info node_modules tests/browser/screenshots
