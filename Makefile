@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 AXE := node_modules/axe-core/axe.min.js
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test test-postgres lint bench bench-search-quality bench-search-speed clean
+.PHONY: install run test test-postgres lint bench bench-search-quality bench-search-speed bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,13 +46,20 @@ lint: install
 # Benchmarks read ../shared/data; PostgreSQL (127.0.0.1:5432) figures use the crowdfix_bench database.
 BENCH_THREADS ?= 100000
 
-bench: bench-search-quality bench-search-speed
+bench: bench-search-quality bench-search-speed bench-load
 
 bench-search-quality: install
 	$(BIN)/python -m tests.bench.search_quality
 
 bench-search-speed: install
 	$(BIN)/python -m tests.bench.search_speed --threads $(BENCH_THREADS)
+
+# Load: gunicorn + wrk on SQLite and PostgreSQL (database crowdfix_load); LOAD_ARGS e.g. --duration 5.
+LOAD_THREADS ?= 10000 100000
+bench-load: install
+	@command -v wrk >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || \
+		(apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m tests.bench.load --threads $(LOAD_THREADS) $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info node_modules tests/browser/screenshots
