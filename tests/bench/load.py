@@ -188,8 +188,8 @@ def main(argv: list[str] | None = None) -> None:
     ensure_wrk()
     common.CACHE.mkdir(parents=True, exist_ok=True)
     print(f"Load before: {uptime()} (loadavg 1/5/15 min) on {os.cpu_count()} cores")
-    print(f"gunicorn: {args.workers} sync workers"
-          f"{' + gunicorn.conf.py' if (common.ROOT / 'gunicorn.conf.py').exists() else ''}; "
+    print(f"gunicorn: {args.workers} workers"
+          f"{', the rest from gunicorn.conf.py' if (common.ROOT / 'gunicorn.conf.py').exists() else ''}; "
           f"wrk: 2 threads, {args.connections} connections, {args.duration} s a page")
     legs = []
     if not args.no_sqlite:
