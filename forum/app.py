@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_cli(app)
     register_template_helpers(app)
+    register_caching(app)
     register_search(app)
     register_events()
     return app
@@ -101,6 +102,20 @@ def register_cli(app: Flask) -> None:
     from forum import cli
 
     cli.register(app)
+
+
+def register_caching(app: Flask) -> None:
+    """Anonymous thread pages cached and invalidated after each commit that changes
+    a thread; batched view counts; health checks and request ids (forum.web.ops)."""
+    from forum import search_sync
+    from forum.services import caching, views
+    from forum.web import http_cache, ops
+
+    caching.init_app(app)
+    views.init_app(app)
+    search_sync.add_listener(app, caching.threads_changed)
+    http_cache.register(app)
+    ops.init_app(app)
 
 
 def register_search(app: Flask) -> None:

@@ -44,6 +44,15 @@ DEFAULTS: dict[str, Any] = {
     # Nobody but staff posts the same body twice within this many hours
     "REPEATED_TEXT_HOURS": 24,
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Anonymous thread pages: Redis when CACHE_REDIS_URL is set, else in the process
+    "CACHE_ENABLED": True,
+    "CACHE_REDIS_URL": "",
+    "CACHE_DEFAULT_TIMEOUT": 300,
+    # View counts reach the database in batches: every N views or T seconds a process
+    "VIEWS_FLUSH_EVERY": 100,
+    "VIEWS_FLUSH_SECONDS": 60,
+    # One JSON line per request on the "crowdfix.request" logger (None: on unless TESTING)
+    "REQUEST_LOG": None,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "WTF_CSRF_TIME_LIMIT": None,
     "SESSION_COOKIE_HTTPONLY": True,
@@ -102,6 +111,7 @@ ENV_STRINGS = (
     "SEARCH_INDEX_DIR",
     "UPLOAD_DIR",
     "RATELIMIT_STORAGE_URI",
+    "CACHE_REDIS_URL",
     "RATELIMIT_POST",
     "RATELIMIT_COMMENT",
     "RATELIMIT_VOTE",
@@ -136,6 +146,12 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
         settings["MAX_UPLOAD_MB"] = int(environ["MAX_UPLOAD_MB"])
     if environ.get("RATELIMIT_ENABLED"):
         settings["RATELIMIT_ENABLED"] = _env_bool(environ["RATELIMIT_ENABLED"])
+    for key in ("CACHE_ENABLED", "REQUEST_LOG"):
+        if environ.get(key):
+            settings[key] = _env_bool(environ[key])
+    for key in ("CACHE_DEFAULT_TIMEOUT", "VIEWS_FLUSH_EVERY", "VIEWS_FLUSH_SECONDS"):
+        if environ.get(key):
+            settings[key] = int(environ[key])
     if environ.get("PRODUCTS"):
         settings["PRODUCTS"] = [p.strip() for p in environ["PRODUCTS"].split(",") if p.strip()]
     return settings

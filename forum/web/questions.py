@@ -10,6 +10,7 @@ from forum.errors import ForumError, ValidationError
 from forum.markup import render_markdown
 from forum.services import attachments, browsing, posting, searching
 from forum.web.context import question_url
+from forum.web.http_cache import thread_page
 from forum.web.limits import limited, previewing
 
 bp = Blueprint("questions", __name__)
@@ -30,6 +31,7 @@ def listing():
 
 @bp.route("/questions/<int:question_id>")
 @bp.route("/questions/<int:question_id>/<slug>")
+@thread_page
 def show(question_id: int, slug: str | None = None):
     if (original := browsing.merged_into(question_id)) is not None:
         return redirect(question_url(original), 301)

@@ -1,0 +1,85 @@
+"""HTTP caching of thread pages for anonymous readers.
+
+Anonymous readers get a weak `ETag` (a hash of the page) and `Last-Modified`
+(when the thread last changed), `Cache-Control: public, max-age=0,
+must-revalidate`, and a 304 when their copy is current; the rendered page comes
+from `forum.services.caching` when nothing changed since it was stored.
+Signed-in readers get `Cache-Control: private, no-store` and never a 304: their
+page has their votes, their buttons and a CSRF token.
+
+An anonymous page carries no CSRF token (nothing on it posts), so rendering it
+writes no session cookie and one copy fits every anonymous reader.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, datetime
+
+from flask import Flask, Response, g, make_response, request, session
+from flask_login import current_user
+
+from forum.services import caching, views
+
+PUBLIC = "public, max-age=0, must-revalidate"
+PRIVATE = "private, no-store"
+
+
+def _anonymous() -> bool:
+    return (request.method in ("GET", "HEAD") and not current_user.is_authenticated
+            and "_flashes" not in session)
+
+
+def _not_modified(page: caching.CachedPage) -> bool:
+    if request.if_none_match:
+        return request.if_none_match.contains_weak(page.etag)
+    since = request.if_modified_since
+    return since is not None and int(page.last_modified) <= since.timestamp()
+
+
+def _respond(page: caching.CachedPage) -> Response:
+    if _not_modified(page):
+        response = Response(status=304)
+    else:
+        response = Response(page.body, mimetype=page.mimetype)
+    response.set_etag(page.etag, weak=True)
+    response.last_modified = datetime.fromtimestamp(int(page.last_modified), UTC)
+    response.headers["Cache-Control"] = PUBLIC
+    response.vary.add("Cookie")
+    return response
+
+
+def thread_page(view):
+    """Wrap a view whose `question_id` argument names the thread it shows."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        thread_id = kwargs["question_id"]
+        if not _anonymous():
+            response = make_response(view(*args, **kwargs))
+            if response.status_code == 200:
+                views.count_view(thread_id)
+            response.headers["Cache-Control"] = PRIVATE
+            return response
+        variant = request.full_path
+        version = caching.thread_version(thread_id)     # before reading the database
+        page = caching.get_page(thread_id, version, variant)
+        if page is None:
+            g.crowdfix_public_page = True
+            response = make_response(view(*args, **kwargs))
+            if (response.status_code != 200 or session.modified
+                    or "Set-Cookie" in response.headers or response.is_streamed):
+                return response
+            page = caching.make_page(response.get_data(), version, response.mimetype)
+            caching.store_page(thread_id, version, variant, page)
+        views.count_view(thread_id)
+        return _respond(page)
+
+    return wrapper
+
+
+def register(app: Flask) -> None:
+    @app.context_processor
+    def no_token_on_public_pages():
+        # The page is shared by every anonymous reader: no per-session token in it.
+        return {"csrf_token": lambda: ""} if g.get("crowdfix_public_page") else {}
