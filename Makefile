@@ -37,8 +37,9 @@ run: install
 test: install
 	$(BIN)/python -m pytest -q
 
+# The browser and two-server tests bring their own databases: the SQLite run covers them.
 test-postgres: install
-	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q --ignore=tests/browser --ignore=tests/scaleout
 
 lint: install
 	$(BIN)/ruff check .
