@@ -1,0 +1,1 @@
+"""Two gunicorn servers against one PostgreSQL database and one Redis."""
