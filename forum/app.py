@@ -47,6 +47,13 @@ def configure(app: Flask, overrides: dict[str, Any]) -> None:
     app.config.update(settings.from_environment())
     app.config.update(overrides)
     app.config.update(settings.finalise(dict(app.config), app.instance_path, app.debug))
+    if int(app.config.get("TRUSTED_PROXIES") or 0) > 0:
+        # Behind nginx: take the client address and scheme from X-Forwarded-*, so
+        # per-address rate limits count clients, not the proxy.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     # A form may carry a full set of files plus its text.
     app.config["MAX_CONTENT_LENGTH"] = (
         int(app.config["MAX_UPLOAD_MB"]) * int(app.config.get("ATTACHMENTS_PER_POST", 5)) + 1

@@ -27,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_UPLOAD_MB": 10,
     "ATTACHMENTS_PER_POST": 5,
     "ATTACHMENT_DAILY_MB": 50,
+    # How many reverse proxies in front set X-Forwarded-For/-Proto (0: none, trust nothing)
+    "TRUSTED_PROXIES": 0,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_LOGIN": "10 per minute;50 per hour",
@@ -144,6 +146,8 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
     settings: dict[str, Any] = {k: environ[k] for k in ENV_STRINGS if environ.get(k)}
     if environ.get("MAX_UPLOAD_MB"):
         settings["MAX_UPLOAD_MB"] = int(environ["MAX_UPLOAD_MB"])
+    if environ.get("TRUSTED_PROXIES"):
+        settings["TRUSTED_PROXIES"] = int(environ["TRUSTED_PROXIES"])
     if environ.get("RATELIMIT_ENABLED"):
         settings["RATELIMIT_ENABLED"] = _env_bool(environ["RATELIMIT_ENABLED"])
     for key in ("CACHE_ENABLED", "REQUEST_LOG"):

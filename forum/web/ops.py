@@ -61,7 +61,10 @@ def _finish(response):
         started = g.get("request_started")
         user_id = None
         try:
-            if current_user and current_user.is_authenticated:
+            api_user = g.get("api_user")
+            if api_user is not None:
+                user_id = api_user.id
+            elif current_user and current_user.is_authenticated:
                 user_id = current_user.id
         except Exception:       # noqa: BLE001 - never fail a response for a log line
             user_id = None

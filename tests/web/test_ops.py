@@ -81,3 +81,32 @@ def test_one_json_line_per_request(client, auth, request_log, config_overrides):
     request_log.clear()
     client.get("/healthz")
     assert json.loads(request_log[-1])["user_id"] == user.id
+
+
+@pytest.mark.parametrize("config_overrides", [{"REQUEST_LOG": True}])
+def test_the_request_log_names_api_token_users(client, api, request_log, config_overrides):
+    from tests.factories import make_user
+
+    user = make_user()
+    api.get(user, "/api/v1/me")
+    assert json.loads(request_log[-1])["user_id"] == user.id
+
+
+@pytest.mark.parametrize("config_overrides", [{"TRUSTED_PROXIES": 1}])
+def test_behind_a_trusted_proxy_the_client_address_comes_from_x_forwarded_for(
+        app, client, config_overrides):
+    from flask import request
+
+    seen = []
+    app.before_request(lambda: seen.append(request.remote_addr))
+    client.get("/healthz", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert seen == ["203.0.113.9"]
+
+
+def test_without_trusted_proxies_x_forwarded_for_is_ignored(app, client):
+    from flask import request
+
+    seen = []
+    app.before_request(lambda: seen.append(request.remote_addr))
+    client.get("/healthz", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert seen == ["127.0.0.1"]
