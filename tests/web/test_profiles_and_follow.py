@@ -77,3 +77,17 @@ def test_question_page_has_qapage_json_ld_and_opengraph(client):
     assert entity["acceptedAnswer"]["url"].endswith(f"#answer-{answer.id}")
     assert len(entity["suggestedAnswer"]) == 1
     assert '<meta property="og:title" content="Printer offline after the &lt;/script&gt; router reboot">' in page
+
+
+def test_the_thread_lists_related_questions_in_the_side_column(client):
+    first = make_question(title="Printer shows offline after the router reboot",
+                          body="The PrintJet shows offline on every laptop since the router rebooted.")
+    second = make_question(title="Printer offline again after a router firmware update",
+                           body="After the router firmware update the printer is offline for everyone.")
+    make_question(title="Bluetooth mouse lags after waking from sleep", tags=("bluetooth",),
+                  body="The mouse pointer stutters for a minute after the laptop wakes up.")
+    page = client.get(f"/questions/{first.id}/{first.slug}").get_data(as_text=True)
+    side = page[page.index('id="related-heading"'):]
+    assert second.title in side
+    assert "Bluetooth mouse lags" not in side
+    assert side.count(first.title) == 0
