@@ -39,8 +39,7 @@ def show(question_id: int, slug: str | None = None):
                                   include_deleted=browsing.may_see_deleted(current_user))
     if slug != thread.question.slug:
         return redirect(question_url(thread.question), 301)
-    related = searching.similar_threads(thread.question.title or "", limit=5,
-                                        exclude=thread.question.id)
+    related = searching.related_threads(thread.question)
     return render_template("questions/show.html", thread=thread, question=thread.question,
                            answer_form={}, errors={}, related=related)
 
