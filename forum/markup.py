@@ -6,6 +6,7 @@ Cleaners and Markdown objects are not thread-safe: each thread builds its set on
 
 from __future__ import annotations
 
+import difflib
 import html
 import logging
 import re
@@ -16,6 +17,7 @@ import bleach
 import markdown
 from bleach.linkifier import LinkifyFilter, build_url_re
 from markdown.inlinepatterns import LinkInlineProcessor
+from markupsafe import Markup, escape
 from pygments.formatters.html import HtmlFormatter
 from pygments.token import STANDARD_TYPES
 
@@ -194,3 +196,19 @@ def html_to_text(rendered: str) -> str:
     except Exception:  # noqa: BLE001  (a cached column is always our own output)
         return ""
     return _WS.sub(" ", html.unescape(plain)).strip()
+
+
+def word_diff(old: str, new: str) -> Markup:
+    """An inline word diff as HTML: escaped text in <del>/<ins>."""
+    old_words, new_words = old.split(" "), new.split(" ")
+    out = []
+    matcher = difflib.SequenceMatcher(a=old_words, b=new_words, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            out.append(escape(" ".join(old_words[a1:a2])))
+            continue
+        if a2 > a1:
+            out.append(Markup("<del>%s</del>") % " ".join(old_words[a1:a2]))
+        if b2 > b1:
+            out.append(Markup("<ins>%s</ins>") % " ".join(new_words[b1:b2]))
+    return Markup(" ").join(out)

@@ -258,6 +258,15 @@ def deny_me_too(user: Any, question: Any) -> str | None:
     return None
 
 
+def deny_delete_attachment(user: Any, attachment: Any, post: Any) -> str | None:
+    """A file leaves a post by its author, its uploader or a moderator."""
+    if denial := _writer(user):
+        return denial
+    if user.is_moderator or user.id in (post.author_id, attachment.uploader_id):
+        return None
+    return "Only the author of the post or a moderator can remove its files."
+
+
 def deny_attach(user: Any, post: Any) -> str | None:
     """Files go on your own posts, or on posts you may edit."""
     return deny_edit(user, post)
@@ -358,6 +367,7 @@ RULES: dict[str, Callable[..., str | None]] = {
     "manage_roles": deny_manage_roles,
     "me_too": deny_me_too,
     "attach": deny_attach,
+    "delete_attachment": deny_delete_attachment,
     "suggest_edit": deny_suggest_edit,
     "flag": deny_flag,
     "close": deny_close,

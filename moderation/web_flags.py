@@ -7,12 +7,12 @@ from flask_login import current_user, login_required
 
 from forum import permissions
 from forum.errors import ValidationError
+from forum.markup import word_diff
 from forum.models import Question
 from forum.services import posting
 from forum.web.context import question_url
 from forum.web.errors import wants_json
 from forum.web.limits import limited
-from forum.web.posts import _diff as word_diff
 from moderation import flags, reviews
 
 bp = Blueprint("mod_flags", __name__)

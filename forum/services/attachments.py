@@ -24,7 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from forum import permissions, storage
-from forum.errors import ForumError, NotFound, PermissionDenied, ValidationError
+from forum.errors import ForumError, NotFound, ValidationError
 from forum.extensions import db
 from forum.models import ATTACHMENT_KINDS, Answer, Attachment, Blob, Post, utcnow
 from forum.services.filetypes import (  # noqa: F401  (re-exported: the service's errors)
@@ -348,23 +348,12 @@ def set_verified(user: Any, attachment_id: int, verified: bool) -> Attachment:
     return attachment
 
 
-def _deny_delete(user: Any, attachment: Attachment) -> str | None:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return "Log in first."
-    if user.is_suspended:
-        return "Your account is suspended: you cannot remove files for now."
-    post = db.session.get(Post, attachment.post_id)
-    if user.is_moderator or user.id in (post.author_id, attachment.uploader_id):
-        return None
-    return "Only the author of the post or a moderator can remove its files."
-
-
 def delete_attachment(user: Any, attachment_id: int) -> Attachment:
     """Hide a file (soft delete). Its bytes stay: other posts may share them."""
     try:
         attachment = _live_attachment(attachment_id)
-        if (denial := _deny_delete(user, attachment)) is not None:
-            raise PermissionDenied(denial)
+        permissions.require("delete_attachment", user, attachment,
+                            db.session.get(Post, attachment.post_id))
         attachment.deleted_at = utcnow()
         db.session.commit()
     except Exception:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
-
 from flask import Blueprint, flash, jsonify, redirect, render_template, request
 from flask_login import current_user, login_required
-from markupsafe import Markup, escape
 
 from forum import inputs, permissions
 from forum.errors import ForumError, ValidationError
 from forum.extensions import limiter
-from forum.markup import render_markdown
+from forum.markup import render_markdown, word_diff
 from forum.models import Question
 from forum.services import accepting, attachments, posting, voting
 from forum.web.context import question_url
@@ -135,22 +132,6 @@ def delete(post_id: int):
     return redirect(_thread_url(post, anchor=False), 303)
 
 
-def _diff(old: str, new: str) -> Markup:
-    """An inline word diff as HTML: escaped text in <del>/<ins>."""
-    old_words, new_words = old.split(" "), new.split(" ")
-    out = []
-    matcher = difflib.SequenceMatcher(a=old_words, b=new_words, autojunk=False)
-    for op, a1, a2, b1, b2 in matcher.get_opcodes():
-        if op == "equal":
-            out.append(escape(" ".join(old_words[a1:a2])))
-            continue
-        if a2 > a1:
-            out.append(Markup("<del>%s</del>") % " ".join(old_words[a1:a2]))
-        if b2 > b1:
-            out.append(Markup("<ins>%s</ins>") % " ".join(new_words[b1:b2]))
-    return Markup(" ").join(out)
-
-
 @bp.route("/posts/<int:post_id>/revisions")
 def revisions(post_id: int):
     post = posting.get_post(post_id)
@@ -160,9 +141,9 @@ def revisions(post_id: int):
     for rev in revs:
         steps.append({
             "rev": rev,
-            "title_diff": _diff(previous.title or "", rev.title or "") if previous and rev.title != previous.title else None,
-            "tags_diff": _diff(previous.tags or "", rev.tags or "") if previous and rev.tags != previous.tags else None,
-            "body_diff": _diff(previous.body, rev.body) if previous else None,
+            "title_diff": word_diff(previous.title or "", rev.title or "") if previous and rev.title != previous.title else None,
+            "tags_diff": word_diff(previous.tags or "", rev.tags or "") if previous and rev.tags != previous.tags else None,
+            "body_diff": word_diff(previous.body, rev.body) if previous else None,
         })
         previous = rev
     steps.reverse()

@@ -6,10 +6,10 @@ from flask import Blueprint, jsonify, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from forum import inputs
+from forum.markup import word_diff
 from forum.services import browsing, known_issues, me_too, official, posting
 from forum.web.context import question_url
 from forum.web.errors import wants_json
-from forum.web.posts import _diff
 
 bp = Blueprint("support", __name__)
 
@@ -29,7 +29,7 @@ def since_verified(answer_id: int):
     """What changed in an official answer since staff verified it."""
     answer = posting.get_answer(answer_id)
     verified, current = official.changes_since_verified(answer)
-    body_diff = _diff(verified.body, current.body) if verified and current else None
+    body_diff = word_diff(verified.body, current.body) if verified and current else None
     return render_template("questions/since_verified.html", answer=answer, verified=verified,
                            current=current, body_diff=body_diff,
                            thread_url=question_url(answer.question, _anchor=f"answer-{answer.id}"))
