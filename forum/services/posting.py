@@ -16,14 +16,6 @@ from forum.services.tagging import adjust_counts, resolve_tags
 from forum.slugs import slugify
 
 
-def _commit_or_rollback() -> None:
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-
-
 def get_post(post_id: int, *, include_deleted: bool = False) -> Post:
     post = db.session.get(Post, post_id)
     if post is None or (post.is_deleted and not include_deleted):
