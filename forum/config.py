@@ -23,6 +23,9 @@ DEFAULTS: dict[str, Any] = {
     # A missing or corrupt index is rebuilt inside the request up to this many
     # threads, in a background thread beyond it.
     "SEARCH_SYNC_REBUILD_MAX": 5000,
+    # Seconds a change waits to reach the index, batched with others (None: 1 s on
+    # Whoosh, 0 = during the request when TESTING or on the postgres backend)
+    "SEARCH_SYNC_DELAY": None,
     "SEARCH_PER_PAGE": 20,
     "MAX_UPLOAD_MB": 10,
     "ATTACHMENTS_PER_POST": 5,
@@ -156,6 +159,8 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
     for key in ("CACHE_DEFAULT_TIMEOUT", "VIEWS_FLUSH_EVERY", "VIEWS_FLUSH_SECONDS"):
         if environ.get(key):
             settings[key] = int(environ[key])
+    if environ.get("SEARCH_SYNC_DELAY"):
+        settings["SEARCH_SYNC_DELAY"] = float(environ["SEARCH_SYNC_DELAY"])
     if environ.get("PRODUCTS"):
         settings["PRODUCTS"] = [p.strip() for p in environ["PRODUCTS"].split(",") if p.strip()]
     return settings

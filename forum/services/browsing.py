@@ -18,7 +18,7 @@ from forum.errors import NotFound
 from forum.extensions import db
 from forum.inputs import ListQuery
 from forum.models import Answer, Comment, Follow, MeToo, Post, Question, Tag, User, question_tags
-from forum.services import attachments, voting
+from forum.services import attachments, caching, voting
 
 
 @dataclass
@@ -74,8 +74,11 @@ def list_questions(query: ListQuery, author_id: int | None = None) -> Page:
     if author_id is not None:
         stmt = stmt.where(Question.author_id == author_id)
     pins = author_id is None and query.sort in PINNED_SORTS
+    # Counts are cached until the next change to any thread (caching.list_counts).
+    counted = f"{query.sort == 'unanswered'}:{query.tag or ''}:{author_id or ''}:{pins}"
     if not pins:
-        total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        total = caching.list_counts(counted, lambda: db.session.scalar(
+            select(func.count()).select_from(stmt.subquery())))
         items = list(db.session.scalars(
             stmt.order_by(*ORDERS[query.sort])
             .offset((query.page - 1) * query.per_page).limit(query.per_page)
@@ -85,11 +88,11 @@ def list_questions(query: ListQuery, author_id: int | None = None) -> Page:
     # page 1 and are left out of the ordinary rows on every page.
     place = query.tag or ""
     sub = stmt.subquery()
-    total, pinned_count = db.session.execute(select(
+    total, pinned_count = caching.list_counts(counted, lambda: tuple(db.session.execute(select(
         func.count(), func.coalesce(func.sum(case((and_(
             sub.c.pinned_at.is_not(None), func.coalesce(sub.c.pinned_tag, "") == place), 1),
             else_=0)), 0),
-    ).select_from(sub)).one()
+    ).select_from(sub)).one()))
     pinned_here = and_(Question.pinned_at.is_not(None),
                        func.coalesce(Question.pinned_tag, "") == place)
     pinned = list(db.session.scalars(

@@ -1,4 +1,4 @@
-"""A server-side cache of what anonymous readers see of a thread.
+"""A server-side cache of what anonymous readers see.
 
 Each thread has a version token in the cache. A rendered page is stored under
 the token current when its rendering began, so a change only has to replace the
@@ -8,25 +8,41 @@ search index in step (`search_sync.thread_changed`), so every write that changes
 what a thread shows invalidates it, through whichever page, API route or command
 it came.
 
+Question lists (the front page, tag pages, `/questions`) share one more token,
+which every change to any thread replaces. Their anonymous renders and their
+counts (the total behind "page 50 of 5,000", a scan of the whole table) are
+kept under it, for at most `LIST_TIMEOUT` seconds, which also bounds how long a
+list shows an author's old name.
+
 A missing token (never read, evicted, Redis restarted) is a miss, never a stale
 page. The backend is Redis when `CACHE_REDIS_URL` is set (shared by every process
 and machine), else a cache inside the process (`SimpleCache`): with several
 processes and no Redis, a page another process cached may lag a change made
-through this one by up to `CACHE_DEFAULT_TIMEOUT` seconds. `CACHE_ENABLED=false`
-turns the store off (pages are rendered on each read; HTTP validators still work).
+through this one by up to `CACHE_DEFAULT_TIMEOUT` seconds (lists: `LIST_TIMEOUT`).
+`CACHE_ENABLED=false` turns the store off (pages are rendered on each read; HTTP
+validators still work).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from flask import Flask
 
 from forum.extensions import cache
+
+T = TypeVar("T")
+log = logging.getLogger("crowdfix.cache")
+
+LISTS = "lists"
+LIST_TIMEOUT = 60       # seconds a list page or count is kept
 
 
 @dataclass(frozen=True)
@@ -61,49 +77,76 @@ def init_app(app: Flask) -> None:
     })
 
 
-def _version_key(thread_id: int) -> str:
-    return f"thread-version:{thread_id}"
+def thread_scope(thread_id: int) -> str:
+    return f"thread:{thread_id}"
+
+
+def _version_key(scope: str) -> str:
+    # "thread-version:<id>" is the key earlier releases wrote; kept so a rolling
+    # deploy shares tokens with them.
+    return scope.replace("thread:", "thread-version:") if scope.startswith("thread:") \
+        else f"{scope}-version"
 
 
 def _new_version() -> Version:
     return Version(token=secrets.token_hex(8), changed_at=time.time())
 
 
-def thread_version(thread_id: int) -> Version:
-    """The thread's current version; a thread not seen yet gets one now."""
+def version(scope: str) -> Version:
+    """The scope's current version; a scope not seen yet gets one now."""
+    key = _version_key(scope)
     try:
-        found = cache.get(_version_key(thread_id))
+        found = cache.get(key)
         if isinstance(found, Version):
             return found
         fresh = _new_version()
-        if cache.add(_version_key(thread_id), fresh, timeout=0):
+        if cache.add(key, fresh, timeout=0):
             return fresh
-        found = cache.get(_version_key(thread_id))
+        found = cache.get(key)
         return found if isinstance(found, Version) else fresh
     except Exception:       # noqa: BLE001 - a cache that does not answer is a miss
         return _new_version()
 
 
-def threads_changed(thread_ids: set[int]) -> None:
-    """After a commit: every page of these threads is out of date."""
-    for thread_id in thread_ids:
-        try:
-            cache.set(_version_key(thread_id), _new_version(), timeout=0)
-        except Exception:   # noqa: BLE001
-            import logging
-
-            logging.getLogger("crowdfix.cache").exception("could not invalidate thread %s",
-                                                          thread_id)
+def thread_version(thread_id: int) -> Version:
+    return version(thread_scope(thread_id))
 
 
-def _page_key(thread_id: int, version: Version, variant: str) -> str:
-    digest = hashlib.sha1(variant.encode(), usedforsecurity=False).hexdigest()[:16]
-    return f"thread-page:{thread_id}:{version.token}:{digest}"
-
-
-def get_page(thread_id: int, version: Version, variant: str) -> CachedPage | None:
+def list_counts(name: str, count: Callable[[], T]) -> T:
+    """`count()` for the list named `name`, computed once per change of any thread."""
     try:
-        found = cache.get(_page_key(thread_id, version, variant))
+        key = f"list-count:{version(LISTS).token}:{name}"
+        found = cache.get(key)
+    except Exception:       # noqa: BLE001 - a cache that does not answer is a miss
+        return count()
+    if found is not None:
+        return found
+    value = count()
+    with contextlib.suppress(Exception):
+        cache.set(key, value, timeout=LIST_TIMEOUT)
+    return value
+
+
+def threads_changed(thread_ids: set[int]) -> None:
+    """After a commit: every page of these threads, and every list, is out of date."""
+    scopes = [thread_scope(i) for i in thread_ids] + ([LISTS] if thread_ids else [])
+    for scope in scopes:
+        try:
+            cache.set(_version_key(scope), _new_version(), timeout=0)
+        except Exception:   # noqa: BLE001
+            log.exception("could not invalidate %s", scope)
+
+
+def _page_key(scope: str, version: Version, variant: str) -> str:
+    digest = hashlib.sha1(variant.encode(), usedforsecurity=False).hexdigest()[:16]
+    if scope.startswith("thread:"):
+        return f"thread-page:{scope[7:]}:{version.token}:{digest}"
+    return f"{scope}-page:{version.token}:{digest}"
+
+
+def get_page(scope: str, version: Version, variant: str) -> CachedPage | None:
+    try:
+        found = cache.get(_page_key(scope, version, variant))
     except Exception:       # noqa: BLE001
         return None
     return found if isinstance(found, CachedPage) else None
@@ -114,6 +157,7 @@ def make_page(body: bytes, version: Version, mimetype: str) -> CachedPage:
     return CachedPage(body=body, etag=etag, last_modified=version.changed_at, mimetype=mimetype)
 
 
-def store_page(thread_id: int, version: Version, variant: str, page: CachedPage) -> None:
+def store_page(scope: str, version: Version, variant: str, page: CachedPage) -> None:
+    timeout = LIST_TIMEOUT if scope == LISTS else None
     with contextlib.suppress(Exception):       # a cache that does not answer stores nothing
-        cache.set(_page_key(thread_id, version, variant), page)
+        cache.set(_page_key(scope, version, variant), page, timeout=timeout)

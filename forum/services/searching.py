@@ -14,9 +14,12 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
+import os
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -58,6 +61,12 @@ class _State:
     index: SearchIndex
     rebuilding: threading.Event = field(default_factory=threading.Event)
     checked: bool = False   # the index was found fit (not empty while threads exist)
+    _flusher: _Flusher | None = None
+
+    def flusher(self, app, delay: float) -> _Flusher:
+        if self._flusher is None:
+            self._flusher = _Flusher(app._get_current_object(), delay)
+        return self._flusher
 
 
 def _state() -> _State:
@@ -122,11 +131,75 @@ def thread_docs(ids: list[int]) -> dict[int, ThreadDoc | None]:
 def sync_threads(ids: set[int]) -> None:
     """After-commit listener: bring these threads up to date in the index. A
     failure is logged and never reaches the user; `flask search reindex` (or the
-    next rebuild) repairs the index from the database."""
+    next rebuild) repairs the index from the database.
+
+    With `SEARCH_SYNC_DELAY` seconds (a backend that can queue: Whoosh) the ids
+    are queued on disk and a thread of this process indexes every change queued
+    meanwhile in one commit: a Whoosh commit writes and merges segments, most of
+    the time of posting an answer, and one per request serialised every writer."""
     try:
-        get_index().apply(ids, thread_docs)
+        index = get_index()
+        delay = sync_delay(current_app.config)
+        if delay and hasattr(index, "queue"):
+            index.queue(ids)
+            _state().flusher(current_app, delay).poke()
+        else:
+            index.apply(ids, thread_docs)
     except Exception:  # noqa: BLE001
         log.exception("search index update failed for threads %s", sorted(ids))
+
+
+def sync_delay(config) -> float:
+    """Seconds a change waits to be indexed: SEARCH_SYNC_DELAY, by default 1 on
+    Whoosh and 0 (during the request) when testing or on PostgreSQL, whose
+    index is a table written in the same database."""
+    value = config.get("SEARCH_SYNC_DELAY")
+    if value is None:
+        return 0.0 if config.get("TESTING") or config.get("SEARCH_BACKEND") != "whoosh" else 1.0
+    return max(0.0, float(value))
+
+
+class _Flusher:
+    """A daemon thread that applies the queued index updates `delay` seconds after
+    it is poked; it starts on first use in each process (after gunicorn forks),
+    retries while changes stay queued (another process held the lock, or a
+    failure), and applies what is left when the process exits."""
+
+    def __init__(self, app, delay: float):
+        self.app, self.delay = app, delay
+        self.wake = threading.Event()
+        self.pid: int | None = None
+        self.lock = threading.Lock()
+
+    def poke(self) -> None:
+        with self.lock:
+            if self.pid != os.getpid():
+                self.pid = os.getpid()
+                threading.Thread(target=self._run, name="crowdfix-search-sync",
+                                 daemon=True).start()
+                atexit.register(self.flush)
+        self.wake.set()
+
+    def flush(self) -> None:
+        with self.app.app_context():
+            try:
+                index = get_index()
+                if not index.pending():
+                    return
+                index.apply(set(), thread_docs)
+                if index.pending():
+                    self.wake.set()
+            except Exception:  # noqa: BLE001 - the queue stays on disk for the next try
+                log.exception("queued search index updates failed; retrying")
+                self.wake.set()
+                time.sleep(self.delay)
+
+    def _run(self) -> None:
+        while True:
+            self.wake.wait()
+            time.sleep(self.delay)      # gather what else changes meanwhile
+            self.wake.clear()
+            self.flush()
 
 
 def _question_ids(session: Session) -> Iterator[list[int]]:

@@ -1,4 +1,4 @@
-"""HTTP caching of thread pages for anonymous readers.
+"""HTTP caching of thread pages and question lists for anonymous readers.
 
 Anonymous readers get a weak `ETag` (a hash of the page) and `Last-Modified`
 (when the thread last changed), `Cache-Control: public, max-age=0,
@@ -49,6 +49,31 @@ def _respond(page: caching.CachedPage) -> Response:
     return response
 
 
+def _anonymous_cached(scope: str, view, args, kwargs, on_read=None) -> Response:
+    """The view's response for an anonymous reader, from the cache when the scope
+    has not changed since it was stored."""
+    variant = request.full_path
+    version = caching.version(scope)        # before reading the database
+    page = caching.get_page(scope, version, variant)
+    if page is None:
+        g.crowdfix_public_page = True
+        response = make_response(view(*args, **kwargs))
+        if (response.status_code != 200 or session.modified
+                or "Set-Cookie" in response.headers or response.is_streamed):
+            return response
+        page = caching.make_page(response.get_data(), version, response.mimetype)
+        caching.store_page(scope, version, variant, page)
+    if on_read is not None:
+        on_read()
+    return _respond(page)
+
+
+def _private(view, args, kwargs) -> Response:
+    response = make_response(view(*args, **kwargs))
+    response.headers["Cache-Control"] = PRIVATE
+    return response
+
+
 def thread_page(view):
     """Wrap a view whose `question_id` argument names the thread it shows."""
 
@@ -56,24 +81,24 @@ def thread_page(view):
     def wrapper(*args, **kwargs):
         thread_id = kwargs["question_id"]
         if not _anonymous():
-            response = make_response(view(*args, **kwargs))
+            response = _private(view, args, kwargs)
             if response.status_code == 200:
                 views.count_view(thread_id)
-            response.headers["Cache-Control"] = PRIVATE
             return response
-        variant = request.full_path
-        version = caching.thread_version(thread_id)     # before reading the database
-        page = caching.get_page(thread_id, version, variant)
-        if page is None:
-            g.crowdfix_public_page = True
-            response = make_response(view(*args, **kwargs))
-            if (response.status_code != 200 or session.modified
-                    or "Set-Cookie" in response.headers or response.is_streamed):
-                return response
-            page = caching.make_page(response.get_data(), version, response.mimetype)
-            caching.store_page(thread_id, version, variant, page)
-        views.count_view(thread_id)
-        return _respond(page)
+        return _anonymous_cached(caching.thread_scope(thread_id), view, args, kwargs,
+                                 on_read=lambda: views.count_view(thread_id))
+
+    return wrapper
+
+
+def list_page(view):
+    """Wrap a view of a question list (front page, tag page, `/questions`)."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if not _anonymous():
+            return _private(view, args, kwargs)
+        return _anonymous_cached(caching.LISTS, view, args, kwargs)
 
     return wrapper
 

@@ -10,13 +10,14 @@ from forum.errors import ForumError, ValidationError
 from forum.markup import render_markdown
 from forum.services import attachments, browsing, posting, searching
 from forum.web.context import question_url
-from forum.web.http_cache import thread_page
+from forum.web.http_cache import list_page, thread_page
 from forum.web.limits import limited, previewing
 
 bp = Blueprint("questions", __name__)
 
 
 @bp.route("/")
+@list_page
 def index():
     query = inputs.parse_list_query(request.args, current_app.config["QUESTIONS_PER_PAGE"])
     page = browsing.list_questions(query)

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from forum import inputs
 from forum.services import browsing, notifications
+from forum.web.http_cache import list_page
 
 bp = Blueprint("tags", __name__)
 
@@ -19,6 +20,7 @@ def index():
 
 
 @bp.route("/tags/<name>")
+@list_page
 def show(name: str):
     tag = browsing.get_tag(name)
     args = request.args.to_dict()

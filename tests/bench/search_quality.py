@@ -10,8 +10,9 @@ thread itself left out). Pairs are taken as listed, query_id -> related_id
 (the file lists some pairs in both directions; each listed direction counts).
 
 Rows: the whoosh backend; the postgres backend when PostgreSQL answers on
-127.0.0.1:5432 (in its own database `crowdfix_bench`, which this resets); and
-a plain baseline: a separate Whoosh index of title + body with no stemming, no
+127.0.0.1:5432 (in its own database `crowdfix_bench`, which this resets);
+`similar()` of each backend (the related-questions column, /ask's suggestions);
+and a plain baseline: a separate Whoosh index of title + body with no stemming, no
 field boosts, BM25F defaults, queried with an OR of the title's words.
 """
 
@@ -116,6 +117,19 @@ def backend_ranker(app) -> Callable[[str], list[int]]:
     return ranked
 
 
+def similar_ranker(app) -> Callable[[str], list[int]]:
+    """What the related-questions column and /ask's suggestions use: `similar()`."""
+    from forum.services import searching
+
+    with app.app_context():
+        index = searching.get_index()
+
+    def ranked(title: str) -> list[int]:
+        return [hit.id for hit in index.similar(title, limit=PER_PAGE)]
+
+    return ranked
+
+
 def baseline_ranker(app, directory: Path) -> Callable[[str], list[int]]:
     """Title + body, `RegexTokenizer() | LowercaseFilter()`, no boosts, BM25F, OR of words."""
     from sqlalchemy import select
@@ -176,6 +190,8 @@ def main(argv: list[str] | None = None) -> None:
         app = common.bench_app(scratch / "whoosh", f"sqlite:///{scratch / 'whoosh' / 'bench.db'}")
         threads = build_site(app, files, args.jobs)
         results.append(evaluate("whoosh (app)", backend_ranker(app), threads, pairs))
+        results.append(evaluate("whoosh similar() (related column)", similar_ranker(app),
+                                threads, pairs))
         print("Baseline index (title + body, no stemming, no boosts, BM25F, OR of words):")
         baseline = baseline_ranker(app, scratch / "baseline-index")
         results.append(evaluate("baseline (plain BM25F)", baseline, threads, pairs))
@@ -190,6 +206,8 @@ def main(argv: list[str] | None = None) -> None:
             pg_app = common.bench_app(scratch / "postgres", url, backend="postgres")
             pg_threads = build_site(pg_app, files, args.jobs)
             results.append(evaluate("postgres (app)", backend_ranker(pg_app), pg_threads, pairs))
+            results.append(evaluate("postgres similar() (related column)", similar_ranker(pg_app),
+                                    pg_threads, pairs))
     finally:
         if not args.keep:
             shutil.rmtree(scratch, ignore_errors=True)

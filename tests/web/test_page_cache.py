@@ -186,3 +186,37 @@ def test_views_flush_command(app, reader):
     assert "3 views written" in out.output
     db.session.expire_all()
     assert db.session.get(Question, q_id).view_count == 3
+
+
+@pytest.mark.parametrize("path", ["/", "/questions?sort=votes&page=1", "/tags/wifi"])
+def test_anonymous_lists_are_cached_until_any_thread_changes(app, reader, api, path):
+    asker, voter = make_user(reputation_points=100), make_user(reputation_points=200)
+    q = make_question(asker, title="Printer spooler hangs after the November update")
+    first = reader.get(path)
+    assert first.status_code == 200 and first.headers["Cache-Control"].startswith("public")
+    with Statements() as seen:
+        again = reader.get(path)
+    assert again.get_data() == first.get_data() and seen == []      # no query at all
+    assert reader.get(path, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+    newer = make_question(title="Scanner driver refuses to install on the new laptop")
+    assert "Scanner driver refuses" in reader.get(path).get_data(as_text=True)
+    r = api.patch(asker, f"/api/v1/posts/{q.id}",
+                  json={"title": "Printer spooler hangs after the December update",
+                        "comment": "the month"})
+    assert r.status_code == 200, r.get_json()
+    assert "December update" in reader.get(path).get_data(as_text=True)
+    assert api.post(voter, f"/api/v1/posts/{newer.id}/vote", json={"value": 1}).status_code == 200
+    html = reader.get(path).get_data(as_text=True)
+    posting_delete = api.delete(newer.author, f"/api/v1/posts/{newer.id}")
+    assert posting_delete.status_code in (200, 204), posting_delete.get_json()
+    assert "Scanner driver refuses" not in reader.get(path).get_data(as_text=True)
+    assert "Scanner driver refuses" in html
+
+
+def test_signed_in_lists_are_private_and_fresh(app, client, auth):
+    auth.login(make_user())
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "private, no-store"
+    make_question(title="Dock firmware update bricks the USB-C ports")
+    assert "Dock firmware update bricks" in client.get("/").get_data(as_text=True)

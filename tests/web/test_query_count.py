@@ -62,3 +62,38 @@ def test_front_page_queries_do_not_grow_with_questions(client):
     with count_queries() as many:
         client.get("/")
     assert len(many) <= len(few), (len(few), len(many))
+
+
+def _counts(statements: list[str]) -> list[str]:
+    return [s for s in statements if "count(" in s.lower()]
+
+
+def test_list_totals_are_counted_once_until_a_thread_changes(client):
+    for _ in range(3):
+        make_question(tags=("wifi",))
+    client.get("/questions?sort=votes&page=1")
+    with count_queries() as again:
+        page = client.get("/questions?sort=votes&page=1")
+    assert page.status_code == 200
+    assert _counts(again) == []       # the total came from the cache
+
+    for _ in range(20):               # a change anywhere: counted afresh, and right
+        make_question(tags=("wifi",))
+    with count_queries() as after:
+        page = client.get("/questions?sort=votes&page=2")
+    assert len(_counts(after)) == 1
+    assert "Page 2" in page.get_data(as_text=True)
+
+
+def test_cached_totals_follow_a_deletion_and_a_tag(app):
+    from forum.inputs import ListQuery
+    from forum.services import browsing
+
+    def total(sort, tag=None):
+        return browsing.list_questions(ListQuery(sort=sort, tag=tag, page=1, per_page=20)).total
+
+    questions = [make_question(tags=("printer",)) for _ in range(3)]
+    make_answer(questions[2])
+    assert (total("newest", "printer"), total("unanswered", "printer"), total("votes")) == (3, 2, 3)
+    posting.delete_post(questions[0].author, questions[0].id)
+    assert (total("newest", "printer"), total("unanswered", "printer"), total("votes")) == (2, 1, 2)
