@@ -149,3 +149,32 @@ def test_upgrade_to_0005_keeps_threads_and_they_take_official_answers(app):
     db.session.expire_all()
     assert db.session.get(Question, question_id).official_answer_id == answer_id
     assert db.session.get(Answer, answer_id).official_stale is False
+
+
+def test_upgrade_to_0008_keeps_threads_and_indexes_every_list_order(app):
+    """0008 swaps the score and answer-count indexes for wider ones on a database
+    with threads; the lists and the linked-duplicates box read the same rows."""
+    from forum.inputs import ListQuery
+    from forum.services import browsing
+    from tests.factories import make_answer, make_question
+
+    questions = [make_question(title=f"Scanner offline after the update, case {i}") for i in range(3)]
+    make_answer(questions[1])
+    ids = [q.id for q in questions]
+    db.session.remove()
+    downgrade(revision="0007_notifications")
+    names = {ix["name"] for ix in inspect(db.engine).get_indexes("posts")}
+    assert "ix_posts_type_score" in names and "ix_posts_duplicate_of_id" not in names
+    upgrade()
+    names = {ix["name"] for ix in inspect(db.engine).get_indexes("posts")}
+    assert {"ix_posts_type_score_created_at", "ix_posts_type_answer_count_created_at",
+            "ix_posts_duplicate_of_id"} <= names
+    assert "ix_posts_type_score" not in names
+
+    def listed(sort):
+        page = browsing.list_questions(ListQuery(sort=sort, tag=None, page=1, per_page=20))
+        return [q.id for q in page.items]
+
+    assert listed("newest") == ids[::-1]
+    assert set(listed("unanswered")) == {ids[0], ids[2]}
+    assert sorted(listed("votes")) == sorted(ids)

@@ -92,8 +92,9 @@ class Post(db.Model):
     __table_args__ = (
         Index("ix_posts_type_created_at", "type", "created_at"),
         Index("ix_posts_type_last_activity_at", "type", "last_activity_at"),
-        Index("ix_posts_type_score", "type", "score"),
-        Index("ix_posts_type_answer_count", "type", "answer_count"),
+        Index("ix_posts_type_score_created_at", "type", "score", "created_at"),
+        Index("ix_posts_type_answer_count_created_at", "type", "answer_count", "created_at"),
+        Index("ix_posts_duplicate_of_id", "duplicate_of_id"),
     )
 
     @property
