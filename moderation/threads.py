@@ -114,6 +114,7 @@ def pin(user, question_id: int, tag: str | None = None) -> Question:
         question.pinned_tag = tag
         audit.record(user, "question.pinned", ("post", question.id),
                      f"tag {tag}" if tag else "front page", tag=tag, moved_from=previous)
+        search_sync.thread_changed(question.id)     # its page and the lists show it
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -132,6 +133,7 @@ def unpin(user, question_id: int) -> Question:
         question.pinned_tag = None
         audit.record(user, "question.unpinned", ("post", question.id),
                      f"tag {tag}" if tag else "front page", tag=tag)
+        search_sync.thread_changed(question.id)     # its page and the lists show it
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -151,6 +153,7 @@ def protect(user, question_id: int, reason=None) -> Question:
             raise Conflict("This question is already protected.")
         question.protected_at = utcnow()
         audit.record(user, "question.protected", ("post", question.id), reason)
+        search_sync.thread_changed(question.id)     # its page and the lists show it
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -167,6 +170,7 @@ def unprotect(user, question_id: int, reason=None) -> Question:
             raise Conflict("This question is not protected.")
         question.protected_at = None
         audit.record(user, "question.unprotected", ("post", question.id), reason)
+        search_sync.thread_changed(question.id)     # its page and the lists show it
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -220,3 +220,20 @@ def test_signed_in_lists_are_private_and_fresh(app, client, auth):
     assert page.status_code == 200 and page.headers["Cache-Control"] == "private, no-store"
     make_question(title="Dock firmware update bricks the USB-C ports")
     assert "Dock firmware update bricks" in client.get("/").get_data(as_text=True)
+
+
+def test_pins_and_protection_show_on_the_next_anonymous_read(app, reader):
+    from moderation import threads
+
+    moderator = make_user(role="moderator")
+    q = make_question(title="Read this first: how to report a driver crash")
+    assert "Pinned</span>" not in reader.get("/").get_data(as_text=True)
+    read(reader, q)
+    threads.pin(moderator, q.id)
+    assert "Pinned</span>" in reader.get("/").get_data(as_text=True)
+    threads.protect(moderator, q.id)
+    assert "rotected" in read(reader, q)
+    threads.unpin(moderator, q.id)
+    assert "Pinned</span>" not in reader.get("/").get_data(as_text=True)
+    threads.unprotect(moderator, q.id)
+    assert "rotected" not in read(reader, q)
