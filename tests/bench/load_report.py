@@ -35,13 +35,16 @@ def report(runs: dict, bare, args, target_p99: dict[str, int]) -> None:
           f"{args.workers} gunicorn workers")
     common.print_table(["page", "threads", "req/s", "p50 ms", "p99 ms", "errors", "x bare"], rows)
     growth(runs)
-    print("\nMemory per worker after the run (VmRSS, MB):")
+    print("\nMemory per worker after the run, MB: its own (RssAnon) / all resident (VmRSS,"
+          " with the file pages of the index it touched, shared between workers):")
     mem_rows = []
     for (kind, n), (_, run) in runs.items():
-        rss = run["rss"]
-        mem_rows.append([f"{kind} {n}", *(f"{v:.0f}" for v in rss)] + [""] * (args.workers - len(rss)))
-        if rss and max(rss) > 200:
-            misses.append(((kind, n), "memory", f"worker RSS {max(rss):.0f} MB > 200 MB"))
+        mem = run["rss"]
+        mem_rows.append([f"{kind} {n}", *(f"{anon:.0f} / {rss:.0f}" for rss, anon in mem)]
+                        + [""] * (args.workers - len(mem)))
+        if mem and max(anon for _, anon in mem) > 200:
+            misses.append(((kind, n), "memory",
+                           f"worker memory {max(anon for _, anon in mem):.0f} MB > 200 MB"))
     common.print_table(["server", *(f"worker {i + 1}" for i in range(args.workers))], mem_rows)
     print("\nTargets missed (issue 7; the p99 targets are set at 100,000 threads):")
     if not misses:

@@ -42,15 +42,19 @@ class Server:
         except OSError:
             return []
 
-    def worker_rss_mb(self) -> list[float]:
+    def worker_memory_mb(self) -> list[tuple[float, float]]:
+        """(VmRSS, RssAnon) of each worker in MB. RssAnon is the worker's own memory;
+        the rest of VmRSS is file pages it touched (the mmapped Whoosh segments,
+        shared with the other workers through the page cache)."""
         out = []
         for pid in self.workers():
             try:
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        out.append(int(line.split()[1]) / 1024)
+                fields = dict(line.split(":", 1) for line in
+                              Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
             except OSError:
                 continue
+            out.append((int(fields["VmRSS"].split()[0]) / 1024,
+                        int(fields.get("RssAnon", fields["VmRSS"]).split()[0]) / 1024))
         return out
 
     def stop(self) -> None:
