@@ -61,8 +61,9 @@ def configure(app: Flask, overrides: dict[str, Any]) -> None:
 
 
 def init_extensions(app: Flask) -> None:
-    from forum.extensions import csrf, db, limiter, login_manager, migrate
+    from forum.extensions import csrf, db, install_sqlite_tuning, limiter, login_manager, migrate
 
+    install_sqlite_tuning()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)

@@ -39,6 +39,25 @@ def uptime() -> str:
     return Path("/proc/loadavg").read_text().split(" tid")[0].strip()
 
 
+def _cpu_times() -> tuple[int, int]:
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(fields), fields[3] + fields[4]      # all, idle + iowait
+
+
+def settle(max_seconds: float = 60.0) -> float:
+    """Wait until the machine is idle again (90% over half a second): a slow page's
+    requests go on in the workers and the database after wrk has stopped, and
+    would be counted against the next page. Returns the seconds waited."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < max_seconds:
+        total, idle = _cpu_times()
+        time.sleep(0.5)
+        total2, idle2 = _cpu_times()
+        if total2 > total and (idle2 - idle) / (total2 - total) >= 0.9:
+            break
+    return time.perf_counter() - started
+
+
 def caching_landed() -> bool:
     return "CACHE_REDIS_URL" in (common.ROOT / "forum" / "config.py").read_text()
 
@@ -121,6 +140,7 @@ def run_leg(ds: load_data.DataSet, args, words: list[str]) -> dict:
     urls = page_urls(ds, words)
     log = common.CACHE / f"load-gunicorn-{ds.kind}-{ds.threads}.log"
     server = load_server.start("wsgi:app", server_env(ds), args.workers, log)
+    settle()
     results: dict[str, load_wrk.Result] = {}
     scripts = common.CACHE / "load-scripts"
     scripts.mkdir(exist_ok=True)
@@ -136,11 +156,16 @@ def run_leg(ds: load_data.DataSet, args, words: list[str]) -> dict:
                 script = load_wrk.vote_script(ds.meta["max_post_id"], tokens)
             else:
                 script = load_wrk.get_script(urls[name])
-            results[name] = load_wrk.run(server.base, script, scripts / f"{name.split()[0]}.lua",
-                                         args.duration, args.connections)
+            lua = scripts / f"{name.split()[0]}.lua"
+            if args.warmup and name not in WRITE_PAGES:    # every worker opens its index, fills its caches
+                load_wrk.run(server.base, script, lua, args.warmup, args.connections)
+                settle()
+            results[name] = load_wrk.run(server.base, script, lua, args.duration, args.connections)
             r = results[name]
+            waited = settle()
             print(f"    {name:<13} {r.rps:8.1f} req/s  p50 {r.p50_ms:7.1f} ms  p99 {r.p99_ms:8.1f} ms"
-                  f"  errors {r.errors}{' (' + r.detail + ')' if r.detail else ''}", flush=True)
+                  f"  errors {r.errors}{' (' + r.detail + ')' if r.detail else ''}"
+                  f"{f'  (busy {waited:.0f} s after)' if waited > 2 else ''}", flush=True)
         rss = server.worker_memory_mb()
     finally:
         server.stop()
@@ -153,8 +178,11 @@ def run_bare(args, page_bytes: int) -> load_wrk.Result:
                                args.workers, log)
     try:
         size = len(load_server.fetch(server.base + "/"))
-        r = load_wrk.run(server.base, load_wrk.get_script(["/"]),
-                         common.CACHE / "load-scripts" / "bare.lua", args.duration, args.connections)
+        script, lua = load_wrk.get_script(["/"]), common.CACHE / "load-scripts" / "bare.lua"
+        if args.warmup:
+            load_wrk.run(server.base, script, lua, args.warmup, args.connections)
+            settle()
+        r = load_wrk.run(server.base, script, lua, args.duration, args.connections)
         print(f"  bare Flask ({size} bytes a page; question page {page_bytes}): {r.rps:.1f} req/s, "
               f"p50 {r.p50_ms:.1f} ms, p99 {r.p99_ms:.1f} ms, errors {r.errors}")
         r.detail = f"{size} bytes" + (f"; {r.detail}" if r.detail else "")
@@ -179,6 +207,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--duration", type=int, default=10, help="Seconds of load per page.")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--warmup", type=int, default=3,
+                        help="Seconds of unmeasured load before each page (0: none).")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--rebuild", action="store_true", help="Build even if a cached set fits.")
     parser.add_argument("--no-postgres", action="store_true")
@@ -193,7 +223,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Load before: {uptime()} (loadavg 1/5/15 min) on {os.cpu_count()} cores")
     print(f"gunicorn: {args.workers} workers"
           f"{', the rest from gunicorn.conf.py' if (common.ROOT / 'gunicorn.conf.py').exists() else ''}; "
-          f"wrk: 2 threads, {args.connections} connections, {args.duration} s a page")
+          f"wrk: 2 threads, {args.connections} connections, {args.duration} s a page "
+          f"after {args.warmup} s of warm-up")
     legs = []
     if not args.no_sqlite:
         legs += [("sqlite", n) for n in args.threads if n < 1_000_000]

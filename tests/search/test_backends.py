@@ -460,3 +460,32 @@ def test_postgres_odd_input_is_safe(pg_index):
     assert ids(pg_index, q("0x80070005")) == [1]
     [hit] = pg_index.search(q("markers")).hits
     assert hit.snippet.count(MARK_START) == hit.snippet.count(MARK_END) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (TEST_DATABASE_URL)")
+def test_postgres_reads_the_statistics_of_its_own_schema(request):
+    """Another schema with a search_threads table of its own (a staging copy, the
+    load benchmark's sizes) once made every search fail over to the title fallback."""
+    from search.postgres_index import PostgresIndex
+
+    url = request.getfixturevalue("database_url")
+    stub_posts(url)
+    ix = PostgresIndex(url)
+    ix.clear()
+    ix.upsert_many([doc(i, f"Printer driver crash {i}", "The spooler restarts.") for i in range(1, 40)])
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS crowdfix_other CASCADE"))
+        conn.execute(text("CREATE SCHEMA crowdfix_other"))
+        conn.execute(text("CREATE TABLE crowdfix_other.search_threads AS TABLE search_threads"))
+        conn.execute(text("ANALYZE crowdfix_other.search_threads"))
+        conn.execute(text("ANALYZE search_threads"))
+    try:
+        assert len(ids(ix, q("printer"), per_page=50)) == 39
+        assert len(ix.similar("Printer driver crash", limit=5)) == 5
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA crowdfix_other CASCADE"))
+        engine.dispose()
+        ix.close()
