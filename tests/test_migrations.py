@@ -168,7 +168,7 @@ def test_upgrade_to_0008_keeps_threads_and_indexes_every_list_order(app):
     upgrade()
     names = {ix["name"] for ix in inspect(db.engine).get_indexes("posts")}
     assert {"ix_posts_type_score_created_at", "ix_posts_type_answer_count_created_at",
-            "ix_posts_duplicate_of_id"} <= names
+            "ix_posts_duplicate_of_id", "ix_posts_accepted_answer_id"} <= names
     assert "ix_posts_type_score" not in names
 
     def listed(sort):

@@ -95,6 +95,7 @@ class Post(db.Model):
         Index("ix_posts_type_score_created_at", "type", "score", "created_at"),
         Index("ix_posts_type_answer_count_created_at", "type", "answer_count", "created_at"),
         Index("ix_posts_duplicate_of_id", "duplicate_of_id"),
+        Index("ix_posts_accepted_answer_id", "accepted_answer_id"),
     )
 
     @property
