@@ -108,10 +108,6 @@ def version(scope: str) -> Version:
         return _new_version()
 
 
-def thread_version(thread_id: int) -> Version:
-    return version(thread_scope(thread_id))
-
-
 def list_counts(name: str, count: Callable[[], T]) -> T:
     """`count()` for the list named `name`, computed once per change of any thread."""
     try:
