@@ -53,6 +53,27 @@ def test_question_page_queries_do_not_grow_with_answers_and_comments(client, aut
     assert small_count <= 15      # the thread, its answers, comments, files, votes, related threads
 
 
+def test_question_page_makes_the_same_queries_at_10_answers_as_at_100(client):
+    """Issue 7's rule, for an anonymous reader whose page is rendered afresh (a query
+    string the page cache has not seen)."""
+    helpers = [make_user(reputation_points=100) for _ in range(5)]
+    ten, hundred = make_question(), make_question()
+    for i in range(100):
+        if i < 10:
+            make_answer(ten, helpers[i % 5])
+        make_answer(hundred, helpers[i % 5])
+
+    def fresh_render(q, n: int) -> int:
+        with count_queries() as statements:
+            response = client.get(f"/questions/{q.id}/{q.slug}?render={n}")
+        assert response.status_code == 200 and response.headers["Cache-Control"].startswith("public")
+        return len(statements)
+
+    fresh_render(ten, 0), fresh_render(hundred, 0)      # once a process: index checks, related ids
+    counts = [fresh_render(q, n) for n, q in enumerate((ten, hundred, ten, hundred), start=1)]
+    assert len(set(counts)) == 1 and counts[0] > 0, counts
+
+
 def test_front_page_queries_do_not_grow_with_questions(client):
     make_question()
     with count_queries() as few:
