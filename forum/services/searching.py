@@ -56,6 +56,8 @@ UNAVAILABLE = ("Search is being rebuilt and will be back in a moment; meanwhile 
 
 # -- the index of this app -------------------------------------------------------
 
+_FLUSHER_LOCK = threading.Lock()
+
 @dataclass
 class _State:
     index: SearchIndex
@@ -64,8 +66,9 @@ class _State:
     _flusher: _Flusher | None = None
 
     def flusher(self, app, delay: float) -> _Flusher:
-        if self._flusher is None:
-            self._flusher = _Flusher(app._get_current_object(), delay)
+        with _FLUSHER_LOCK:     # two first commits at once (gthread) make one flusher
+            if self._flusher is None:
+                self._flusher = _Flusher(app._get_current_object(), delay)
         return self._flusher
 
 

@@ -41,6 +41,11 @@ def run_concurrently(app, jobs):
     return errors
 
 
+def assert_reputation_matches_ledger() -> None:
+    for user in db.session.scalars(select(User)):
+        assert user.reputation == reputation.reputation_from_total(reputation.ledger_total(user.id))
+
+
 def test_twenty_concurrent_votes_on_one_post(app):
     author = make_user()
     question = make_question(author)
@@ -51,8 +56,7 @@ def test_twenty_concurrent_votes_on_one_post(app):
     db.session.expire_all()
     total = db.session.scalar(select(func.sum(Vote.value)).where(Vote.post_id == question.id))
     assert db.session.get(Post, question.id).score == total == 16
-    for user in db.session.scalars(select(User)):
-        assert user.reputation == reputation.reputation_from_total(reputation.ledger_total(user.id))
+    assert_reputation_matches_ledger()
 
 
 def test_concurrent_cross_votes_do_not_deadlock_or_drift(app):
@@ -69,5 +73,4 @@ def test_concurrent_cross_votes_do_not_deadlock_or_drift(app):
         total = db.session.scalar(
             select(func.coalesce(func.sum(Vote.value), 0)).where(Vote.post_id == answer.id))
         assert db.session.get(Post, answer.id).score == total
-    for user in db.session.scalars(select(User)):
-        assert user.reputation == reputation.reputation_from_total(reputation.ledger_total(user.id))
+    assert_reputation_matches_ledger()

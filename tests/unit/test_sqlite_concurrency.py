@@ -5,11 +5,10 @@ import pytest
 from sqlalchemy import func, select, text
 
 from forum.extensions import SQLITE_BUSY_TIMEOUT_MS, db
-from forum.models import Post, User, Vote
-from forum.services import reputation
+from forum.models import Post, Vote
 from tests.conftest import PG_URL
 from tests.factories import make_question, make_user
-from tests.unit.test_concurrency import run_concurrently
+from tests.unit.test_concurrency import assert_reputation_matches_ledger, run_concurrently
 
 pytestmark = pytest.mark.skipif(bool(PG_URL), reason="SQLite only")
 
@@ -29,5 +28,4 @@ def test_concurrent_votes_on_sqlite_all_land(app):
     db.session.expire_all()
     total = db.session.scalar(select(func.sum(Vote.value)).where(Vote.post_id == question.id))
     assert db.session.get(Post, question.id).score == total == 8
-    for user in db.session.scalars(select(User)):
-        assert user.reputation == reputation.reputation_from_total(reputation.ledger_total(user.id))
+    assert_reputation_matches_ledger()
