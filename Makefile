@@ -10,14 +10,21 @@ STAMP := $(VENV)/.installed
 AXE := node_modules/axe-core/axe.min.js
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test test-postgres lint bench bench-search-quality bench-search-speed bench-load clean
+.PHONY: install lock run test test-postgres lint bench bench-search-quality bench-search-speed bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+# Exact versions with hashes from the lock files (make lock upgrades them on purpose);
+# the project itself is installed editable on top, building with the locked setuptools.
+LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links
+
+$(STAMP): $(DEV_LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(DEV_LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 $(AXE): package.json package-lock.json
@@ -29,17 +36,32 @@ $(AXE): package.json package-lock.json
 
 install: $(STAMP) $(AXE)
 
+# Upgrade every pinned version within pyproject.toml's ranges, then install them.
+# PACKAGE=name upgrades just that one.
+lock: $(STAMP)
+	$(COMPILE) $(if $(PACKAGE),--upgrade-package $(PACKAGE),--upgrade) \
+		--output-file $(LOCK) pyproject.toml
+	$(COMPILE) $(if $(PACKAGE),--upgrade-package $(PACKAGE),--upgrade) --extra dev \
+		--output-file $(DEV_LOCK) pyproject.toml
+	$(MAKE) $(STAMP)
+
 run: install
 	$(DEV_FLASK) db upgrade
 	$(DEV_FLASK) seed-demo --if-empty
 	$(DEV_FLASK) run --host 127.0.0.1 --port 5000
 
+# Both cores by default (pytest-xdist; each worker has its own databases, index
+# folders and ports); PYTEST_WORKERS=0 runs in one process. The slowest tests are
+# listed at the end.
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --durations=15
+
 test: install
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 
 # The browser and two-server tests bring their own databases: the SQLite run covers them.
 test-postgres: install
-	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q --ignore=tests/browser --ignore=tests/scaleout
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(PYTEST) --ignore=tests/browser --ignore=tests/scaleout
 
 lint: install
 	$(BIN)/ruff check .

@@ -55,6 +55,12 @@ _LINK_TEXT = re.compile(r"(?:[^\[\]]++|\[(?:[^\[\]]++|\[[^\[\]]*+\])*+\])*+\]")
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _BLOCK_END = re.compile(r"</(?:p|li|h\d|t[dhr]|d[dt]|pre|blockquote|div)>|<[bh]r>")
 _WS = re.compile(r"\s+")
+#: Deepest nesting of containers (list items, block quotes) opened on one line that
+#: a post may use.  Python-markdown recurses once per level and, depending on its
+#: version, fails or crawls well before 3,000 levels; no real post nests past a dozen.
+#: Deeper text is shown escaped rather than handed to the library.
+MAX_NESTING = 32
+_CONTAINERS = re.compile(r"^(?:[ \t]{0,3}(?:[-*+]|\d{1,9}[.)]|>)(?:[ \t]+|$))+", re.MULTILINE)
 
 
 def _normalized_url(value: str) -> str:
@@ -143,11 +149,28 @@ def _state() -> threading.local:
     return _local
 
 
+def nesting_depth(text: str) -> int:
+    """The most list or quote containers any one line opens (``- - > 1. x`` is 4)."""
+    deepest = 0
+    for m in _CONTAINERS.finditer(text):
+        if m.end() - m.start() > deepest:   # cheap bound before counting markers
+            deepest = max(deepest, len(re.findall(r"[-*+>]|\d{1,9}[.)]", m.group())))
+    return deepest
+
+
+def _escaped(kind: str, text: str) -> str:
+    return f"<p>{html.escape(text)}</p>" if kind == "post" else html.escape(text)
+
+
 def _render(kind: str, text) -> str:
     # Drop NUL/C0 controls (also markdown's own \x02/\x03 placeholders), lone surrogates.
     text = _BAD_CHARS.sub("", text if isinstance(text, str) else str(text or ""))
     if not text.strip():
         return ""
+    if nesting_depth(text) > MAX_NESTING:
+        log.warning("markup rendering refused: nesting deeper than %d levels; "
+                    "showing escaped text", MAX_NESTING)
+        return _escaped(kind, text)
     try:
         st = _state()
         md, cleaner = getattr(st, kind + "_md"), getattr(st, kind + "_clean")
@@ -155,7 +178,7 @@ def _render(kind: str, text) -> str:
     except Exception:  # e.g. RecursionError on absurd nesting; must never 500 a page
         log.warning("markup rendering failed; showing escaped text", exc_info=True)
         _local.__dict__.clear()  # a failed parse leaves Markdown's state stacks dirty
-        return f"<p>{html.escape(text)}</p>" if kind == "post" else html.escape(text)
+        return _escaped(kind, text)
 
 
 def render_markdown(text: str) -> str:

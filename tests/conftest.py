@@ -1,5 +1,13 @@
 """Fixtures: an app on a database built by the migrations (SQLite by default,
-PostgreSQL when TEST_DATABASE_URL is set), clients, and a login helper."""
+PostgreSQL when TEST_DATABASE_URL is set), clients, and a login helper.
+
+Under pytest-xdist every worker has its own: temporary folders (SQLite files,
+Whoosh indexes, uploads) come from its own tmp_path_factory, and on PostgreSQL
+it works in a database of its own named after TEST_DATABASE_URL's plus the
+worker id (test_gw0, test_gw1, ...), created here. Tests that share something
+outside the process (the browser's seeded server, the two-server test's
+database and Redis) stay on one worker through an xdist group.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +18,35 @@ from pathlib import Path
 import pytest
 from flask import g
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from jinja2 import BytecodeCache
+from sqlalchemy import create_engine, make_url, text
 
 from forum.app import create_app
 from forum.extensions import db
 
-PG_URL = os.environ.get("TEST_DATABASE_URL")
+BASE_PG_URL = os.environ.get("TEST_DATABASE_URL")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _worker_url(url: str | None) -> str | None:
+    if not url or not WORKER:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{WORKER}").render_as_string(
+        hide_password=False)
+
+
+PG_URL = _worker_url(BASE_PG_URL)
+#: Test folders whose tests must run on one worker (session-wide servers, shared
+#: external databases): each folder is one xdist group.
+ONE_WORKER_FOLDERS = ("browser", "scaleout")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        folder = item.path.parent.name
+        if folder in ONE_WORKER_FOLDERS:
+            item.add_marker(pytest.mark.xdist_group(folder))
 TABLES_IN_ORDER = (
     "search_pending", "search_words", "search_threads",
     "user_badges", "outbox", "tag_watches", "follows", "notifications",
@@ -33,6 +64,27 @@ class FreshLoginClient(FlaskClient):
     def open(self, *args, **kwargs):
         g.pop("_login_user", None)
         return super().open(*args, **kwargs)
+
+
+class ProcessBytecodeCache(BytecodeCache):
+    """Every test builds its own app, and so its own Jinja environment: without
+    this each test would compile the templates again (a third of a page test's
+    time). Keyed by template name and source checksum, so an edited template is
+    compiled afresh."""
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        code = self.compiled.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = ProcessBytecodeCache()
 
 
 def base_config(tmp_path: Path) -> dict:
@@ -57,12 +109,25 @@ def migrate(url: str, tmp_path: Path) -> None:
         db.engine.dispose()
 
 
+def _create_database(url: str) -> None:
+    """Create the worker's PostgreSQL database (connected to the base one) if missing."""
+    name = make_url(url).database
+    engine = create_engine(BASE_PG_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory):
     """Run the migrations once per session: into a SQLite file that each test
     copies, or into the PostgreSQL test database that each test truncates."""
     workdir = tmp_path_factory.mktemp("migrated")
     if PG_URL:
+        if PG_URL != BASE_PG_URL:
+            _create_database(PG_URL)
         engine = create_engine(PG_URL)
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
@@ -100,6 +165,7 @@ def app(database_url, tmp_path, config_overrides):
     app = create_app({**base_config(tmp_path), "SQLALCHEMY_DATABASE_URI": database_url,
                       **config_overrides})
     app.test_client_class = FreshLoginClient
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     yield app
     with app.app_context():
         db.session.remove()

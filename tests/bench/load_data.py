@@ -351,12 +351,17 @@ def sqlite_set(n: int, rebuild: bool = False) -> DataSet:
     app = common.bench_app(common.CACHE / "load-instance", url, "whoosh", index_dir)
     with app.app_context():
         common.migrate()
+        from forum.extensions import db
+        db.session.remove()
+        db.engine.dispose()        # no connection of the app's left open on the file
     engine = create_engine(url)
 
     @event.listens_for(engine, "connect")
     def _fast(dbapi_conn, _record):          # a build that fails is simply rebuilt
+        # The migration left the file in WAL mode (the app's); WAL with no syncs is
+        # as fast for a bulk load, and needs no change of journal mode, which SQLite
+        # refuses ("database is locked") while any other connection is open.
         dbapi_conn.execute("PRAGMA synchronous=OFF")
-        dbapi_conn.execute("PRAGMA journal_mode=MEMORY")
 
     meta = _write(engine, n, bases)
     rows_s = time.perf_counter() - started

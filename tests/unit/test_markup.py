@@ -6,6 +6,7 @@ No Flask app needed.  Run from the repo root:
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 import time
@@ -16,7 +17,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forum.markup import render_comment, render_markdown, strip_markup
+from forum.markup import (
+    MAX_NESTING,
+    nesting_depth,
+    render_comment,
+    render_markdown,
+    strip_markup,
+)
 
 VECTORS_PATH = Path(__file__).resolve().parents[1] / "data" / "xss_vectors.txt"
 _ESCAPES = re.compile(r"\\(n|t|r|0|x[0-9a-fA-F]{2})")
@@ -334,12 +341,42 @@ def test_never_raises(text):
         assert isinstance(fn(text), str)
 
 
-def test_pathological_nesting_falls_back_to_escaped_text(caplog):
-    deep = "- " * 3000 + "<b>x</b>"  # python-markdown recurses once per "- "
+@pytest.mark.parametrize("marker", ["- ", "> ", "1. ", "* > "])
+def test_nesting_beyond_the_limit_is_shown_escaped_before_markdown_sees_it(
+        marker, caplog, monkeypatch):
+    import markdown
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("Markdown was handed text deeper than MAX_NESTING")
+
+    deep = marker * 3000 + "<b>x</b>"  # python-markdown recurses once per level
+    monkeypatch.setattr(markdown.Markdown, "convert", must_not_run)
     out = render_markdown(deep)
-    assert out.startswith("<p>- - ") and out.endswith("&lt;b&gt;x&lt;/b&gt;</p>")
-    assert "markup rendering failed" in caplog.text
+    assert out.startswith("<p>" + html.escape(marker.strip()))
+    assert out.endswith("&lt;b&gt;x&lt;/b&gt;</p>")
+    assert "nesting deeper than 32 levels" in caplog.text
     assert_safe(render_comment(deep), COMMENT_ALLOWED)
+
+
+def test_nesting_up_to_the_limit_renders_as_lists():
+    out = render_markdown("- " * MAX_NESTING + "deep item")
+    assert out.count("<ul>") == MAX_NESTING and "deep item" in out
+    assert nesting_depth("- " * (MAX_NESTING + 1) + "x") == MAX_NESTING + 1
+    assert nesting_depth("--- a rule\n\n1.5 GB is - not - a list") == 0
+    assert nesting_depth("intro\n> - 1. quoted list") == 3
+
+
+def test_a_library_failure_falls_back_to_escaped_text(caplog, monkeypatch):
+    import markdown
+
+    def explode(self, source):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(markdown.Markdown, "convert", explode)
+        out = render_markdown("**bold** <b>x</b>")
+    assert out == "<p>**bold** &lt;b&gt;x&lt;/b&gt;</p>"
+    assert "markup rendering failed" in caplog.text
     assert render_markdown("**ok**") == "<p><strong>ok</strong></p>"  # state not poisoned
 
 
