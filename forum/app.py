@@ -115,13 +115,13 @@ def register_cli(app: Flask) -> None:
 def register_caching(app: Flask) -> None:
     """Anonymous thread pages cached and invalidated after each commit that changes
     a thread; batched view counts; health checks and request ids (forum.web.ops)."""
-    from forum import search_sync
+    from forum import changes
     from forum.services import caching, views
     from forum.web import http_cache, ops
 
     caching.init_app(app)
     views.init_app(app)
-    search_sync.add_listener(app, caching.threads_changed)
+    changes.add_listener(app, caching.threads_changed)
     http_cache.register(app)
     ops.init_app(app)
 
@@ -129,11 +129,11 @@ def register_caching(app: Flask) -> None:
 def register_search(app: Flask) -> None:
     """Keep the search index in step: every commit that changes a thread
     reaches the index after it succeeds (the index itself opens lazily)."""
-    from forum import search_sync
+    from forum import changes
     from forum.services import searching
 
-    search_sync.install()
-    search_sync.add_listener(app, searching.sync_threads)
+    changes.install()
+    changes.add_listener(app, searching.sync_threads)
 
 
 _events_connected = False

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import math
 import os
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -14,11 +12,10 @@ from flask.cli import AppGroup
 
 from forum import inputs
 from forum.errors import ForumError, ValidationError
-from forum.extensions import db
-from forum.models import ROLES, utcnow
-from forum.signals import record_staff_action
+from forum.models import ROLES
 
-users = AppGroup("users", help="Create users, issue API tokens, rebuild reputation.")
+# `users suspend` and `users unsuspend` are moderation's (moderation/cli.py adds them).
+users = AppGroup("users", help="Create users, issue API tokens, rebuild reputation, suspend.")
 
 
 def _fail(error: ForumError) -> None:
@@ -86,50 +83,6 @@ def set_role(name: str, role: str) -> None:
     except ForumError as e:
         _fail(e)
     click.echo(f"{user.username} is now {user.role}.")
-
-
-@users.command("suspend")
-@click.argument("name")
-@click.option("--days", type=click.IntRange(1, 3650), required=True)
-@click.option("--reason", required=True)
-def suspend(name: str, days: int, reason: str) -> None:
-    """Suspend user NAME: they can read but not write, vote or flag."""
-    from forum.services import accounts
-
-    try:
-        user = accounts.find_user(name)
-    except ForumError as e:
-        _fail(e)
-    user.suspended_until = utcnow() + timedelta(days=days)
-    user.suspension_reason = reason[:500]
-    db.session.commit()
-    record_staff_action(None, "user.suspended", ("user", user.id), reason[:500], days=days,
-                        until=user.suspended_until, via="cli")
-    click.echo(f"{user.username} is suspended until {user.suspended_until:%Y-%m-%d %H:%M} UTC.")
-
-
-@users.command("unsuspend")
-@click.argument("name")
-@click.option("--reason", default="", help="Why the suspension ends early (for the audit log).")
-def unsuspend(name: str, reason: str) -> None:
-    """Lift user NAME's suspension."""
-    from forum.services import accounts
-
-    try:
-        user = accounts.find_user(name)
-    except ForumError as e:
-        _fail(e)
-    if not user.is_suspended:
-        click.echo(f"{user.username} is not suspended.", err=True)
-        raise SystemExit(1)
-    was_until = user.suspended_until
-    user.suspended_until = None
-    user.suspension_reason = None
-    db.session.commit()
-    record_staff_action(None, "user.unsuspended", ("user", user.id), reason[:500],
-                        days=math.ceil((was_until - utcnow()) / timedelta(days=1)), was_until=was_until,
-                        via="cli")
-    click.echo(f"{user.username} is no longer suspended.")
 
 
 @click.command("seed-demo")

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
+from forum import changes
 from forum.errors import ForumError
 from forum.extensions import db
 from forum.inputs import QuestionDraft
@@ -51,7 +52,6 @@ def _make_users(specs) -> dict[str, User]:
                 event.created_at = long_ago
             reputation.refresh(user.id)
         users[spec["username"]] = user
-    db.session.commit()
     return users
 
 
@@ -59,7 +59,6 @@ def _ensure_tags(threads) -> None:
     names = sorted({t for thread in threads for t in thread["tags"]})
     existing = set(db.session.scalars(select(Tag.name).where(Tag.name.in_(names))))
     db.session.add_all(Tag(name=n) for n in names if n not in existing)
-    db.session.commit()
 
 
 def _votes(post: Post, net: int, users: list[User], rng: random.Random) -> int:
@@ -84,10 +83,13 @@ def _backdate(post_ids: list[int], when_by_post: dict[int, object]) -> None:
         db.session.execute(update(Comment).where(Comment.post_id == post_id).values(created_at=when))
         db.session.execute(update(ReputationEvent).where(ReputationEvent.post_id == post_id)
                            .values(created_at=when))
-    db.session.commit()
 
 
+@changes.transaction
 def seed_demo(seed: int = 2026) -> dict[str, int]:
+    """The demo content in one unit of work: every service it calls joins it, so
+    the search index and the caches hear of all the threads once, after one commit
+    (a commit per post took a minute)."""
     from forum import demo_content
 
     rng = random.Random(seed)
@@ -132,7 +134,6 @@ def seed_demo(seed: int = 2026) -> dict[str, int]:
         _backdate(list(when), when)
         db.session.execute(update(Post).where(Post.id == question.id)
                            .values(last_activity_at=min(latest, now)))
-        db.session.commit()
         asked.append(question.id)
     _support_extras(users, asked, rng)
     reputation.recount_all()

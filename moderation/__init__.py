@@ -2,23 +2,19 @@
 the audit log and the moderator pages.
 
 The core (`forum`) never imports this package; the app factory calls
-`init_app`, which registers the moderator pages and API and connects the audit
-log to the core's `staff_action` signal.
+`init_app`, which registers the moderator pages and API.
 """
-
-_connected = False
 
 
 def init_app(app) -> None:
     """Register moderation's blueprints and hooks on the app."""
-    global _connected
     from forum.extensions import csrf
     from moderation import (  # noqa: F401
         api,
         api_flags,
         api_threads,
         api_users,
-        audit,
+        cli,
         web_flags,
         web_log,
         web_threads,
@@ -29,6 +25,4 @@ def init_app(app) -> None:
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
-    if not _connected:             # the signal is process-wide; connect once
-        audit.connect()
-        _connected = True
+    cli.register()

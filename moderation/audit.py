@@ -1,9 +1,8 @@
 """The audit log: every moderator and staff action, append-only.
 
-Moderation services call `record(...)` inside their own transaction, so the
-action and its log line commit together. Staff actions in the core (official
-answers, known issues, verified fixes, role changes) arrive through the
-`forum.signals.staff_action` signal after they commit, and are written here.
+Moderation services call `record(...)` inside their unit of work, so the action
+and its log line commit together; staff actions in the core do the same through
+`forum.signals.record_staff_action`. Both write with `forum.changes.audit`.
 """
 
 from __future__ import annotations
@@ -13,40 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, select
 
+from forum import changes
 from forum.extensions import db
 from forum.models import AuditEntry, User, utcnow
-from forum.signals import staff_action
 
 
 def record(actor: Any, action: str, target: tuple[str, int], reason: str = "",
            **details: Any) -> AuditEntry:
-    """Add one line to the log in the caller's transaction (the caller commits)."""
-    entry = AuditEntry(
-        actor_id=getattr(actor, "id", None), action=action[:40], target_type=target[0][:16],
-        target_id=int(target[1]), reason=(reason or "")[:500],
-        details=json.dumps(details, default=str, sort_keys=True), created_at=utcnow(),
-    )
-    db.session.add(entry)
-    return entry
-
-
-def _on_staff_action(actor, action: str, target: tuple[str, int], reason: str = "",
-                     details: dict | None = None, **_: Any) -> None:
-    """The action has committed already: a failure here is logged loudly rather
-    than turned into an error page for an action that did happen."""
-    try:
-        record(actor, action, target, reason, **(details or {}))
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        current_app.logger.exception("Audit log: could not record %s on %s", action, target)
-
-
-def connect() -> None:
-    staff_action.connect(_on_staff_action, weak=False)
+    """Add one line to the log in the caller's unit of work (it commits with it)."""
+    return changes.audit(actor, action, target, reason, **details)
 
 
 @dataclass(frozen=True)

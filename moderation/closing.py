@@ -23,7 +23,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from forum import permissions, search_sync
+from forum import changes, permissions
 from forum.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from forum.extensions import db
 from forum.models import CLOSE_REASONS, CloseVote, Post, Question, utcnow
@@ -178,7 +178,6 @@ def _add_vote(user, question: Question, action: str, reason: str | None = None,
     try:
         db.session.flush()
     except IntegrityError:      # a concurrent request of the same user won the race
-        db.session.rollback()
         raise Conflict(f"You have already voted to {action} this question.") from None
     return vote
 
@@ -209,7 +208,6 @@ def _close(user, question: Question, votes: list[CloseVote], deciding: CloseVote
     audit.record(user, "question.closed", ("post", question.id), SHORT_LABELS[reason],
                  reason_code=reason, duplicate_of=question.duplicate_of_id,
                  binding=deciding.binding, voters=_voters(votes))
-    search_sync.thread_changed(question.id)
 
 
 def _reopen(user, question: Question, votes: list[CloseVote], deciding: CloseVote) -> None:
@@ -223,7 +221,6 @@ def _reopen(user, question: Question, votes: list[CloseVote], deciding: CloseVot
     audit.record(user, "question.reopened", ("post", question.id),
                  f"was closed as {SHORT_LABELS.get(previous, previous or 'closed')}",
                  binding=deciding.binding, voters=_voters(votes))
-    search_sync.thread_changed(question.id)
 
 
 def _decide(user, question: Question, action: str, vote: CloseVote) -> Outcome:
@@ -236,59 +233,47 @@ def _decide(user, question: Question, action: str, vote: CloseVote) -> Outcome:
                    changed=changed)
 
 
+@changes.transaction
 def vote_to_close(user, question_id: int, draft: CloseDraft) -> Outcome:
-    try:
-        question = _lock_question(question_id)
-        permissions.require("close", user, question)
-        if draft.reason not in CLOSE_REASONS:
-            raise ValidationError({"reason": "Choose a reason: " + ", ".join(CLOSE_REASONS)})
-        original_id = None
-        if draft.reason == "duplicate":
-            original_id = check_original(question, draft.duplicate_of).id
-        vote = _add_vote(user, question, "close", draft.reason, original_id)
-        outcome = _decide(user, question, "close", vote)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    question = _lock_question(question_id)
+    permissions.require("close", user, question)
+    if draft.reason not in CLOSE_REASONS:
+        raise ValidationError({"reason": "Choose a reason: " + ", ".join(CLOSE_REASONS)})
+    original_id = None
+    if draft.reason == "duplicate":
+        original_id = check_original(question, draft.duplicate_of).id
+    vote = _add_vote(user, question, "close", draft.reason, original_id)
+    outcome = _decide(user, question, "close", vote)
     return outcome
 
 
+@changes.transaction
 def vote_to_reopen(user, question_id: int) -> Outcome:
-    try:
-        question = _lock_question(question_id)
-        permissions.require("reopen", user, question)
-        vote = _add_vote(user, question, "reopen")
-        outcome = _decide(user, question, "reopen", vote)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    question = _lock_question(question_id)
+    permissions.require("reopen", user, question)
+    vote = _add_vote(user, question, "reopen")
+    outcome = _decide(user, question, "reopen", vote)
     return outcome
 
 
+@changes.transaction
 def retract_vote(user, question_id: int) -> Outcome:
     """Take back your live vote in the current round (to close an open question,
     or to reopen a closed one)."""
-    try:
-        question = _lock_question(question_id)
-        if not getattr(user, "is_authenticated", False):
-            raise PermissionDenied("Log in first.")
-        action = current_action(question)
-        mine = db.session.scalar(select(CloseVote).where(
-            CloseVote.question_id == question.id, CloseVote.user_id == user.id,
-            CloseVote.action == action, CloseVote.spent_at.is_(None)))
-        if mine is None:
-            raise NotFound(f"You have no vote to {action} this question to take back.")
-        db.session.delete(mine)
-        db.session.flush()
-        outcome = Outcome(question=question, action=action,
-                          votes=len(live_votes(question.id, action)), needed=votes_needed(),
-                          changed=False)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    question = _lock_question(question_id)
+    if not getattr(user, "is_authenticated", False):
+        raise PermissionDenied("Log in first.")
+    action = current_action(question)
+    mine = db.session.scalar(select(CloseVote).where(
+        CloseVote.question_id == question.id, CloseVote.user_id == user.id,
+        CloseVote.action == action, CloseVote.spent_at.is_(None)))
+    if mine is None:
+        raise NotFound(f"You have no vote to {action} this question to take back.")
+    db.session.delete(mine)
+    db.session.flush()
+    outcome = Outcome(question=question, action=action,
+                      votes=len(live_votes(question.id, action)), needed=votes_needed(),
+                      changed=False)
     return outcome
 
 

@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from forum import permissions, search_sync
+from forum import changes, permissions
 from forum.errors import Conflict, NotFound, ValidationError
 from forum.extensions import db
 from forum.models import FLAG_REASONS, Flag, Post, Question, User, utcnow
@@ -156,40 +156,34 @@ def _check_duplicate(post: Post, original_id: int) -> None:
                                                "number of the original question."})
 
 
+@changes.transaction
 def flag_post(user, post_id: int, draft: FlagDraft) -> Flag:
     """Flag a post. One open flag a user a post; enough spam or abuse flags from
     different people hide the post until a moderator decides."""
+    post = lock_post(post_id)
+    if post.is_hidden and not may_see_hidden(user, post):
+        raise NotFound(f"Post {post_id} does not exist.")
+    permissions.require("flag", user, post)
+    if draft.reason == "duplicate":
+        _check_duplicate(post, draft.duplicate_of)
+    if db.session.scalar(select(Flag.id).where(
+            Flag.post_id == post.id, Flag.user_id == user.id, Flag.status == "open")):
+        raise Conflict("You have already flagged this post; a moderator will look at it. "
+                       "You can see what became of it under “My flags”.")
+    flag = Flag(post_id=post.id, user_id=user.id, reason=draft.reason, text=draft.text,
+                duplicate_of_id=draft.duplicate_of if draft.reason == "duplicate" else None,
+                status="open", created_at=utcnow())
+    db.session.add(flag)
     try:
-        post = lock_post(post_id)
-        if post.is_hidden and not may_see_hidden(user, post):
-            raise NotFound(f"Post {post_id} does not exist.")
-        permissions.require("flag", user, post)
-        if draft.reason == "duplicate":
-            _check_duplicate(post, draft.duplicate_of)
-        if db.session.scalar(select(Flag.id).where(
-                Flag.post_id == post.id, Flag.user_id == user.id, Flag.status == "open")):
-            raise Conflict("You have already flagged this post; a moderator will look at it. "
-                           "You can see what became of it under “My flags”.")
-        flag = Flag(post_id=post.id, user_id=user.id, reason=draft.reason, text=draft.text,
-                    duplicate_of_id=draft.duplicate_of if draft.reason == "duplicate" else None,
-                    status="open", created_at=utcnow())
-        db.session.add(flag)
-        try:
-            db.session.flush()
-        except IntegrityError:      # a second flag racing the first
-            db.session.rollback()
-            raise Conflict("You have already flagged this post; a moderator will look "
-                           "at it.") from None
-        if (post.hidden_at is None and draft.reason in HIDING_REASONS
-                and (count := _hiding_flaggers(post.id)) >= _threshold()):
-            post.hidden_at = utcnow()
-            audit.record(None, "post.hidden_by_flags", ("post", post.id),
-                         f"{count} spam or abuse flags from different people", flags=count)
-            search_sync.thread_changed(_thread_id(post))
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+        db.session.flush()
+    except IntegrityError:      # a second flag racing the first
+        raise Conflict("You have already flagged this post; a moderator will look "
+                       "at it.") from None
+    if (post.hidden_at is None and draft.reason in HIDING_REASONS
+            and (count := _hiding_flaggers(post.id)) >= _threshold()):
+        post.hidden_at = utcnow()
+        audit.record(None, "post.hidden_by_flags", ("post", post.id),
+                     f"{count} spam or abuse flags from different people", flags=count)
     return flag
 
 
@@ -321,7 +315,6 @@ def _mark(moderator, flags: list[Flag], decision: str, note: str) -> None:
 def _unhide(moderator, post: Post, note: str) -> None:
     post.hidden_at = None
     audit.record(moderator, "post.unhidden", ("post", post.id), note or "flags declined")
-    search_sync.thread_changed(_thread_id(post))
 
 
 def _open_flags(post_id: int) -> list[Flag]:
@@ -330,6 +323,7 @@ def _open_flags(post_id: int) -> list[Flag]:
         .order_by(Flag.id).with_for_update(of=Flag.__table__)))
 
 
+@changes.transaction
 def decide_post(moderator, post_id: int, decision: str, note: str = "") -> list[Flag]:
     """One decision on all of a post's open flags.
 
@@ -339,27 +333,23 @@ def decide_post(moderator, post_id: int, decision: str, note: str = "") -> list[
     flags is shown again."""
     if decision not in DECISIONS:
         raise ValidationError({"decision": "The decision must be \"helpful\" or \"declined\"."})
-    try:
-        permissions.require("moderate", moderator)
-        post = lock_post(post_id, include_deleted=True)
-        flags = _open_flags(post.id)
-        if not flags:
-            raise Conflict("This post has no open flags: a moderator may have decided already.")
-        _mark(moderator, flags, decision, note)
-        if decision == "declined":
-            if post.hidden_at is not None:
-                _unhide(moderator, post, note)
-        elif any(f.reason in HIDING_REASONS for f in flags) and not post.is_deleted:
-            # Commits the decisions with it; the core logs the deletion (staff_action).
-            posting.delete_post(moderator, post.id, reason=note or "flagged as spam or abuse")
-            return flags
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    permissions.require("moderate", moderator)
+    post = lock_post(post_id, include_deleted=True)
+    flags = _open_flags(post.id)
+    if not flags:
+        raise Conflict("This post has no open flags: a moderator may have decided already.")
+    _mark(moderator, flags, decision, note)
+    if decision == "declined":
+        if post.hidden_at is not None:
+            _unhide(moderator, post, note)
+    elif any(f.reason in HIDING_REASONS for f in flags) and not post.is_deleted:
+        # Joins this unit of work: the decisions, the deletion and its audit line commit together.
+        posting.delete_post(moderator, post.id, reason=note or "flagged as spam or abuse")
+        return flags
     return flags
 
 
+@changes.transaction
 def decide_flag(moderator, flag_id: int, decision: str, note: str = "",
                 post_id: int | None = None) -> Flag:
     """A decision on one flag. Declining it shows a post hidden by flags again
@@ -367,24 +357,19 @@ def decide_flag(moderator, flag_id: int, decision: str, note: str = "",
     flag helpful changes nothing else (delete the post with the post decision)."""
     if decision not in DECISIONS:
         raise ValidationError({"decision": "The decision must be \"helpful\" or \"declined\"."})
-    try:
-        permissions.require("moderate", moderator)
-        flag = db.session.get(Flag, flag_id)
-        if flag is None or (post_id is not None and flag.post_id != post_id):
-            raise NotFound(f"Flag {flag_id} does not exist.")
-        post = lock_post(flag.post_id, include_deleted=True)     # serialises deciders
-        db.session.refresh(flag)
-        if flag.status != "open":
-            raise Conflict(f"This flag was already marked {flag.status}.")
-        _mark(moderator, [flag], decision, note)
-        db.session.flush()
-        if (decision == "declined" and post.hidden_at is not None
-                and _hiding_flaggers(post.id) < _threshold()):
-            _unhide(moderator, post, note)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    permissions.require("moderate", moderator)
+    flag = db.session.get(Flag, flag_id)
+    if flag is None or (post_id is not None and flag.post_id != post_id):
+        raise NotFound(f"Flag {flag_id} does not exist.")
+    post = lock_post(flag.post_id, include_deleted=True)     # serialises deciders
+    db.session.refresh(flag)
+    if flag.status != "open":
+        raise Conflict(f"This flag was already marked {flag.status}.")
+    _mark(moderator, [flag], decision, note)
+    db.session.flush()
+    if (decision == "declined" and post.hidden_at is not None
+            and _hiding_flaggers(post.id) < _threshold()):
+        _unhide(moderator, post, note)
     return flag
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from forum import permissions
+from forum import changes, permissions
 from forum.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from forum.extensions import db
 from forum.models import Flag, Post, Question, ReviewTask, utcnow
@@ -93,34 +93,30 @@ def _needs_moderator_flag(reviewer, task: ReviewTask, note: str) -> None:
                         text=text[:500], status="open", created_at=utcnow()))
 
 
+@changes.transaction
 def decide(reviewer, task_id: int, decision: ReviewDecision) -> ReviewTask:
     """Approve or reject a pending task; one audit line either way."""
     if decision.decision not in DECISIONS:
         raise ValidationError({"decision": "The decision must be \"approve\" or \"reject\"."})
-    try:
-        permissions.require("review", reviewer)
-        task = db.session.get(ReviewTask, task_id)
-        if task is None:
-            raise NotFound(f"Review task {task_id} does not exist.")
-        if task.author_id == reviewer.id:
-            raise PermissionDenied("You cannot review your own post or your own edit.")
-        lock_post(task.post_id, include_deleted=True)      # serialises reviewers of the post
-        db.session.refresh(task)
-        if task.status != "pending":
-            raise Conflict(f"This task was already {task.status}.")
-        approved = decision.decision == "approve"
-        if approved and task.kind == "suggested_edit":
-            posting.apply_suggested_edit(task)
-        elif not approved and task.kind == "first_post":
-            _needs_moderator_flag(reviewer, task, decision.note)
-        task.status = "approved" if approved else "rejected"
-        task.decided_by_id = reviewer.id
-        task.decided_at = utcnow()
-        task.note = decision.note
-        audit.record(reviewer, f"review.{task.status}", ("review", task.id), decision.note,
-                     kind=task.kind, post_id=task.post_id, author_id=task.author_id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    permissions.require("review", reviewer)
+    task = db.session.get(ReviewTask, task_id)
+    if task is None:
+        raise NotFound(f"Review task {task_id} does not exist.")
+    if task.author_id == reviewer.id:
+        raise PermissionDenied("You cannot review your own post or your own edit.")
+    lock_post(task.post_id, include_deleted=True)      # serialises reviewers of the post
+    db.session.refresh(task)
+    if task.status != "pending":
+        raise Conflict(f"This task was already {task.status}.")
+    approved = decision.decision == "approve"
+    if approved and task.kind == "suggested_edit":
+        posting.apply_suggested_edit(task)
+    elif not approved and task.kind == "first_post":
+        _needs_moderator_flag(reviewer, task, decision.note)
+    task.status = "approved" if approved else "rejected"
+    task.decided_by_id = reviewer.id
+    task.decided_at = utcnow()
+    task.note = decision.note
+    audit.record(reviewer, f"review.{task.status}", ("review", task.id), decision.note,
+                 kind=task.kind, post_id=task.post_id, author_id=task.author_id)
     return task

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, lazyload
 
-from forum import permissions
+from forum import changes, permissions
 from forum.errors import Conflict, NotFound
 from forum.extensions import db
 from forum.models import AuditEntry, Flag, Post, Question, User, utcnow
@@ -85,43 +85,48 @@ def days_left(user: User) -> int:
     return max(0, math.ceil((user.suspended_until - utcnow()) / timedelta(days=1)))
 
 
-def suspend_user(actor: User, user_id: int, suspension: Suspension) -> User:
-    """Suspend for `days` from now (replacing any current suspension)."""
-    try:
+def _require_suspender(actor: User | None, user: User | None = None) -> None:
+    """Moderators (admins for moderators and admins); `None` is an operator at the
+    command line (`flask users suspend`), who may do anything."""
+    if actor is None:
+        return
+    if user is None:
         permissions.require("moderate", actor)
-        user = _locked_user(user_id)
+    else:
         permissions.require("suspend", actor, user)
-        previous = user.suspended_until if user.is_suspended else None
-        user.suspended_until = utcnow() + timedelta(days=suspension.days)
-        user.suspension_reason = suspension.reason
-        details: dict[str, Any] = {"days": suspension.days, "until": user.suspended_until}
-        if previous is not None:
-            details["replaces_until"] = previous
-        audit.record(actor, "user.suspended", ("user", user.id), suspension.reason, **details)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+
+
+@changes.transaction
+def suspend_user(actor: User | None, user_id: int, suspension: Suspension) -> User:
+    """Suspend for `days` from now (replacing any current suspension)."""
+    _require_suspender(actor)
+    user = _locked_user(user_id)
+    _require_suspender(actor, user)
+    previous = user.suspended_until if user.is_suspended else None
+    user.suspended_until = utcnow() + timedelta(days=suspension.days)
+    user.suspension_reason = suspension.reason
+    details: dict[str, Any] = {"days": suspension.days, "until": user.suspended_until}
+    if previous is not None:
+        details["replaces_until"] = previous
+    if actor is None:
+        details["via"] = "cli"
+    audit.record(actor, "user.suspended", ("user", user.id), suspension.reason, **details)
     return user
 
 
-def unsuspend_user(actor: User, user_id: int, note: str = "") -> User:
+@changes.transaction
+def unsuspend_user(actor: User | None, user_id: int, note: str = "") -> User:
     """Lift a current suspension early."""
-    try:
-        permissions.require("moderate", actor)
-        user = _locked_user(user_id)
-        permissions.require("suspend", actor, user)
-        if not user.is_suspended:
-            raise Conflict(f"{user.username} is not suspended.")
-        was_until, remaining = user.suspended_until, days_left(user)
-        user.suspended_until = None
-        user.suspension_reason = None
-        audit.record(actor, "user.unsuspended", ("user", user.id), note,
-                     days=remaining, was_until=was_until)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    _require_suspender(actor)
+    user = _locked_user(user_id)
+    _require_suspender(actor, user)
+    if not user.is_suspended:
+        raise Conflict(f"{user.username} is not suspended.")
+    was_until, remaining = user.suspended_until, days_left(user)
+    user.suspended_until = None
+    user.suspension_reason = None
+    audit.record(actor, "user.unsuspended", ("user", user.id), note,
+                 days=remaining, was_until=was_until, **({"via": "cli"} if actor is None else {}))
     return user
 
 

@@ -16,27 +16,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from forum import permissions, search_sync
+from forum import changes, permissions
 from forum.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from forum.extensions import db
 from forum.inputs import PostEdit
 from forum.models import Answer, CloseVote, Post, Question, Revision, User, utcnow
 from forum.services import browsing, official, posting, reputation
 from forum.services.locking import lock_post, lock_users
-from forum.services.tagging import adjust_counts
 from moderation import audit, closing
 
 REASON_MAX = 300
-
-
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def _question(post: Post) -> Question:
@@ -56,125 +47,95 @@ def clean_reason(value, *, required: bool, field_name: str = "reason") -> str:
 
 # -- lock -------------------------------------------------------------------------
 
+@changes.transaction
 def lock(user, post_id: int, reason) -> Post:
     """Lock a post (a question locks its whole thread): no votes, answers,
     comments or edits except by moderators."""
-    try:
-        permissions.require("moderate", user)
-        reason = clean_reason(reason, required=True)
-        post = lock_post(post_id)
-        if post.is_locked:
-            raise Conflict("This post is already locked.")
-        post.locked_at = utcnow()
-        post.lock_reason = reason
-        audit.record(user, "post.locked", ("post", post.id), reason, kind=post.type)
-        search_sync.thread_changed(post.question_id or post.id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    permissions.require("moderate", user)
+    reason = clean_reason(reason, required=True)
+    post = lock_post(post_id)
+    if post.is_locked:
+        raise Conflict("This post is already locked.")
+    post.locked_at = utcnow()
+    post.lock_reason = reason
+    audit.record(user, "post.locked", ("post", post.id), reason, kind=post.type)
     return post
 
 
+@changes.transaction
 def unlock(user, post_id: int, reason=None) -> Post:
-    try:
-        permissions.require("moderate", user)
-        reason = clean_reason(reason, required=False)
-        post = lock_post(post_id)
-        if not post.is_locked:
-            raise Conflict("This post is not locked.")
-        previous = post.lock_reason
-        post.locked_at = None
-        post.lock_reason = None
-        audit.record(user, "post.unlocked", ("post", post.id), reason, kind=post.type,
-                     was=previous)
-        search_sync.thread_changed(post.question_id or post.id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    permissions.require("moderate", user)
+    reason = clean_reason(reason, required=False)
+    post = lock_post(post_id)
+    if not post.is_locked:
+        raise Conflict("This post is not locked.")
+    previous = post.lock_reason
+    post.locked_at = None
+    post.lock_reason = None
+    audit.record(user, "post.unlocked", ("post", post.id), reason, kind=post.type,
+                 was=previous)
     return post
 
 
 # -- pin ----------------------------------------------------------------------------
 
+@changes.transaction
 def pin(user, question_id: int, tag: str | None = None) -> Question:
     """Pin to the front page (no tag) or to the top of one of the question's tags."""
-    try:
-        permissions.require("moderate", user)
-        question = _question(lock_post(question_id))
-        tag = (tag or "").strip().lower() or None
-        if tag is not None and tag not in question.tag_names:
-            raise ValidationError({"tag": f"This question is not tagged '{tag}'; pin it to "
-                                          "the front page or to one of its own tags."})
-        if question.pinned_at is not None and question.pinned_tag == tag:
-            raise Conflict("This question is already pinned there.")
-        previous = question.pinned_tag if question.pinned_at else None
-        question.pinned_at = utcnow()
-        question.pinned_tag = tag
-        audit.record(user, "question.pinned", ("post", question.id),
-                     f"tag {tag}" if tag else "front page", tag=tag, moved_from=previous)
-        search_sync.thread_changed(question.id)     # its page and the lists show it
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    permissions.require("moderate", user)
+    question = _question(lock_post(question_id))
+    tag = (tag or "").strip().lower() or None
+    if tag is not None and tag not in question.tag_names:
+        raise ValidationError({"tag": f"This question is not tagged '{tag}'; pin it to "
+                                      "the front page or to one of its own tags."})
+    if question.pinned_at is not None and question.pinned_tag == tag:
+        raise Conflict("This question is already pinned there.")
+    previous = question.pinned_tag if question.pinned_at else None
+    question.pinned_at = utcnow()
+    question.pinned_tag = tag
+    audit.record(user, "question.pinned", ("post", question.id),
+                 f"tag {tag}" if tag else "front page", tag=tag, moved_from=previous)
     return question
 
 
+@changes.transaction
 def unpin(user, question_id: int) -> Question:
-    try:
-        permissions.require("moderate", user)
-        question = _question(lock_post(question_id, include_deleted=True))
-        if question.pinned_at is None:
-            raise Conflict("This question is not pinned.")
-        tag = question.pinned_tag
-        question.pinned_at = None
-        question.pinned_tag = None
-        audit.record(user, "question.unpinned", ("post", question.id),
-                     f"tag {tag}" if tag else "front page", tag=tag)
-        search_sync.thread_changed(question.id)     # its page and the lists show it
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    permissions.require("moderate", user)
+    question = _question(lock_post(question_id, include_deleted=True))
+    if question.pinned_at is None:
+        raise Conflict("This question is not pinned.")
+    tag = question.pinned_tag
+    question.pinned_at = None
+    question.pinned_tag = None
+    audit.record(user, "question.unpinned", ("post", question.id),
+                 f"tag {tag}" if tag else "front page", tag=tag)
     return question
 
 
 # -- protect ------------------------------------------------------------------------
 
+@changes.transaction
 def protect(user, question_id: int, reason=None) -> Question:
     """Answers only from users with PROTECTED_MIN_REP reputation."""
-    try:
-        permissions.require("moderate", user)
-        reason = clean_reason(reason, required=False)
-        question = _question(lock_post(question_id))
-        if question.protected_at is not None:
-            raise Conflict("This question is already protected.")
-        question.protected_at = utcnow()
-        audit.record(user, "question.protected", ("post", question.id), reason)
-        search_sync.thread_changed(question.id)     # its page and the lists show it
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    permissions.require("moderate", user)
+    reason = clean_reason(reason, required=False)
+    question = _question(lock_post(question_id))
+    if question.protected_at is not None:
+        raise Conflict("This question is already protected.")
+    question.protected_at = utcnow()
+    audit.record(user, "question.protected", ("post", question.id), reason)
     return question
 
 
+@changes.transaction
 def unprotect(user, question_id: int, reason=None) -> Question:
-    try:
-        permissions.require("moderate", user)
-        reason = clean_reason(reason, required=False)
-        question = _question(lock_post(question_id))
-        if question.protected_at is None:
-            raise Conflict("This question is not protected.")
-        question.protected_at = None
-        audit.record(user, "question.unprotected", ("post", question.id), reason)
-        search_sync.thread_changed(question.id)     # its page and the lists show it
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    permissions.require("moderate", user)
+    reason = clean_reason(reason, required=False)
+    question = _question(lock_post(question_id))
+    if question.protected_at is None:
+        raise Conflict("This question is not protected.")
+    question.protected_at = None
+    audit.record(user, "question.unprotected", ("post", question.id), reason)
     return question
 
 
@@ -208,13 +169,16 @@ class MergePlan:
     keeps_acceptance: bool = False      # the source's accepted answer stays accepted
 
 
-def _merge_pair(source_id: int, target_id) -> tuple[Question, Question]:
+def _merge_pair(source_id: int, target_id, *, lock: bool = True) -> tuple[Question, Question]:
     target_id = closing.question_id_of(target_id)
     if target_id is None:
         raise ValidationError({"into": "Give the number (or the address) of the question "
                                        "to merge into."})
     locked: dict[int, Post | None] = {}
     for post_id in sorted({source_id, target_id}):      # posts lock in id order
+        if not lock:
+            locked[post_id] = db.session.get(Post, post_id)
+            continue
         try:
             locked[post_id] = lock_post(post_id, include_deleted=True)
         except NotFound:
@@ -235,88 +199,72 @@ def _merge_pair(source_id: int, target_id) -> tuple[Question, Question]:
 
 
 def plan_merge(user, source_id: int, target_id) -> MergePlan:
-    """Check a merge without doing it (nothing is written)."""
-    try:
-        permissions.require("moderate", user)
-        source, target = _merge_pair(source_id, target_id)
-        answers = list(db.session.scalars(
-            select(Answer).where(Answer.question_id == source.id).order_by(Answer.id)))
-        keeps = source.accepted_answer_id is not None and target.accepted_answer_id is None
-        plan = MergePlan(source=source, target=target, answers=answers, keeps_acceptance=keeps)
-    finally:
-        db.session.rollback()        # let go of the row locks
-    return plan
+    """Check a merge without doing it (nothing is written, nothing locked)."""
+    permissions.require("moderate", user)
+    source, target = _merge_pair(source_id, target_id, lock=False)
+    answers = list(db.session.scalars(
+        select(Answer).where(Answer.question_id == source.id).order_by(Answer.id)))
+    keeps = source.accepted_answer_id is not None and target.accepted_answer_id is None
+    return MergePlan(source=source, target=target, answers=answers, keeps_acceptance=keeps)
 
 
+@changes.transaction
 def merge(user, source_id: int, target_id, reason=None) -> Question:
     """Move every answer of `source` to `target`, close `source` as its duplicate
     and keep it (soft-deleted) as a redirect. Returns the target."""
-    try:
-        permissions.require("moderate", user)
-        reason = clean_reason(reason, required=False)
-        source, target = _merge_pair(source_id, target_id)
-        now = utcnow()
-        answers = list(db.session.scalars(
-            select(Answer).where(Answer.question_id == source.id).order_by(Answer.id)))
-        touched: set[int] = set()
-        accepted = source.accepted_answer_id
-        kept = accepted is not None and target.accepted_answer_id is None
-        if accepted is not None and not kept:      # the original's own acceptance wins
-            touched |= reputation.reverse_for_post(accepted, reputation.ACCEPT_KINDS)
-        for answer in answers:
-            answer.question_id = target.id
-        if kept:
-            target.accepted_answer_id = accepted
-        source.accepted_answer_id = None
-        db.session.flush()
-        official.refresh_thread(target)
-        official.refresh_thread(source)
-        target.answer_count = _answer_count(target.id)
-        target.last_activity_at = now
-        # The duplicate: closed, pointing at the original, deleted like any
-        # deleted question (its own votes' reputation is reversed).
-        source.answer_count = 0
-        source.status = "closed"
-        source.closed_reason = "duplicate"
-        source.closed_at = source.closed_at or now
-        source.duplicate_of_id = target.id
-        source.merged_into_id = target.id
-        source.pinned_at = None
-        source.pinned_tag = None
-        source.deleted_at = now
-        source.deleted_by_id = user.id
-        adjust_counts(source.tags, -1)
-        touched |= reputation.reverse_for_post(source.id)
-        for vote in db.session.scalars(select(CloseVote).where(
-                CloseVote.question_id == source.id, CloseVote.spent_at.is_(None))):
-            vote.spent_at = now
-        # Questions closed as duplicates of the merged one now point at the original.
-        repointed = list(db.session.scalars(select(Question).where(
-            Question.duplicate_of_id == source.id, Question.id != source.id)))
-        for other in repointed:
-            other.duplicate_of_id = target.id
-            search_sync.thread_changed(other.id)
-        lock_users(*touched)
-        reputation.refresh(*touched)
-        audit.record(user, "question.merged", ("post", source.id), reason, into=target.id,
-                     answers=[a.id for a in answers], accepted_answer=accepted,
-                     acceptance_kept=kept, repointed_duplicates=[q.id for q in repointed])
-        search_sync.thread_changed(source.id)
-        search_sync.thread_changed(target.id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    permissions.require("moderate", user)
+    reason = clean_reason(reason, required=False)
+    source, target = _merge_pair(source_id, target_id)
+    now = utcnow()
+    answers = list(db.session.scalars(
+        select(Answer).where(Answer.question_id == source.id).order_by(Answer.id)))
+    touched: set[int] = set()
+    accepted = source.accepted_answer_id
+    kept = accepted is not None and target.accepted_answer_id is None
+    if accepted is not None and not kept:      # the original's own acceptance wins
+        touched |= reputation.reverse_for_post(accepted, reputation.ACCEPT_KINDS)
+    for answer in answers:
+        answer.question_id = target.id
+    if kept:
+        target.accepted_answer_id = accepted
+    source.accepted_answer_id = None
+    db.session.flush()
+    official.refresh_thread(target)
+    official.refresh_thread(source)
+    target.answer_count = posting.count_answers(target.id)
+    target.last_activity_at = now
+    # The duplicate: closed, pointing at the original, deleted like any
+    # deleted question (its own votes' reputation is reversed).
+    source.answer_count = 0
+    source.status = "closed"
+    source.closed_reason = "duplicate"
+    source.closed_at = source.closed_at or now
+    source.duplicate_of_id = target.id
+    source.merged_into_id = target.id
+    source.pinned_at = None
+    source.pinned_tag = None
+    for vote in db.session.scalars(select(CloseVote).where(
+            CloseVote.question_id == source.id, CloseVote.spent_at.is_(None))):
+        vote.spent_at = now
+    # Questions closed as duplicates of the merged one now point at the original.
+    repointed = list(db.session.scalars(select(Question).where(
+        Question.duplicate_of_id == source.id, Question.id != source.id)))
+    for other in repointed:
+        other.duplicate_of_id = target.id
+    lock_users(*touched)
+    reputation.refresh(*touched)
+    # Deleted like any deleted question (its own votes' reputation reversed); the
+    # merge's own audit line below says so, so the deletion adds none.
+    posting.delete_post(user, source.id, reason=reason or "", audited=False)
+    audit.record(user, "question.merged", ("post", source.id), reason, into=target.id,
+                 answers=[a.id for a in answers], accepted_answer=accepted,
+                 acceptance_kept=kept, repointed_duplicates=[q.id for q in repointed])
     return target
-
-
-def _answer_count(question_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(Answer).where(
-        Answer.question_id == question_id, Answer.deleted_at.is_(None)))
 
 
 # -- rollback -------------------------------------------------------------------------
 
+@changes.transaction
 def rollback(user, post_id: int, number) -> Revision:
     """Make revision `number` current again, as a new revision."""
     permissions.require("moderate", user)
@@ -340,7 +288,7 @@ def rollback(user, post_id: int, number) -> Revision:
                     comment=f"Rolled back to revision {number}")
     audit.record(user, "post.rolled_back", ("post", post.id), f"to revision {number}",
                  revision=number, new_revision=revisions[-1].number + 1)
-    posting.edit_post(user, post.id, edit)       # commits the audit line with it
+    posting.edit_post(user, post.id, edit)       # joins this unit: one commit with the audit line
     return posting.revisions(post.id)[-1]
 
 

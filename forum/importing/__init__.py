@@ -23,8 +23,8 @@ changes nothing. Votes cast here add to the imported score (a post's score is
 (asker and answerer are the same imported account), which by the rules earns no
 reputation either.
 
-Search: imports do not call `search_sync.thread_changed`; the command rebuilds
-the index once at the end.
+Search: imports write `changes.untracked()`, so no batch reaches the search index
+on its own; the command rebuilds the index once at the end.
 
 `records` reads, checks and prepares lines (pure, run in worker processes),
 `text` fits titles and bodies to the rules and converts them to Markdown,
@@ -45,6 +45,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from forum import changes
 from forum.extensions import db
 from forum.importing.records import (
     ImportFailure,
@@ -140,17 +141,13 @@ def import_files(paths: list[Path], *, batch_size: int = 200, jobs: int = 1,
 def _commit(writer: Writer, threads: list[PreparedThread], path: Path, first: int,
             last: int) -> int:
     try:
-        added = writer.write(threads)
-        db.session.commit()
+        with changes.untracked(), changes.writing():
+            added = writer.write(threads)
     except SQLAlchemyError as e:
-        db.session.rollback()
         reason = (str(getattr(e, "orig", None) or e).splitlines() or [""])[0]
         raise ImportFailure(f"{path}: lines {first}-{last} were not imported: database "
                             f"error ({e.__class__.__name__}: {reason}). "
                             "Earlier batches are kept; re-running continues after them.") from None
-    except ImportFailure:
-        db.session.rollback()
-        raise
     report = writer.report
     report.empty_replies += sum(t.empty_replies for t in threads)
     return added

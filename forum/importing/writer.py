@@ -70,7 +70,7 @@ class Writer:
             self.report.tags += len(new)
 
     def write(self, threads: list[PreparedThread]) -> int:
-        """Insert one batch of new threads (the caller commits); return how many."""
+        """Insert one batch of new threads (in the caller's unit of work); return how many."""
         if not threads:
             return 0
         authors = [self.user_id(t.username, t.site) for t in threads]

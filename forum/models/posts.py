@@ -114,6 +114,10 @@ class Post(db.Model):
     def is_hidden(self) -> bool:
         return self.hidden_at is not None
 
+    def thread_ref(self) -> tuple[str, int | None]:
+        """The thread this row belongs to, for the unit of work (forum.changes)."""
+        return ("thread", self.question_id or self.id)
+
 
 class Question(Post):
     tags: Mapped[list[Tag]] = relationship(
@@ -196,3 +200,7 @@ class Comment(db.Model):
     deleted_at: Mapped[datetime | None]
 
     author: Mapped[User] = relationship(lazy="joined")
+
+    def thread_ref(self) -> tuple[str, int | None]:
+        """The thread of the post this row belongs to (forum.changes looks it up)."""
+        return ("post", self.post_id)

@@ -57,6 +57,10 @@ class Attachment(db.Model):
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
 
+    def thread_ref(self) -> tuple[str, int | None]:
+        """The thread of the post this row belongs to (forum.changes looks it up)."""
+        return ("post", self.post_id)
+
 
 class MeToo(db.Model):
     """"I have this problem too": one per user per question."""
@@ -70,6 +74,10 @@ class MeToo(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
                                          primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def thread_ref(self) -> tuple[str, int | None]:
+        """The thread this row belongs to, for the unit of work (forum.changes)."""
+        return ("thread", self.question_id)
 
 
 class KnownIssue(db.Model):
@@ -98,3 +106,7 @@ class KnownIssue(db.Model):
         if self.state == "fixed":
             return f"Fixed in {self.fixed_in}" if self.fixed_in else "Fixed"
         return {"investigating": "Investigating", "fix_planned": "Fix planned"}[self.state]
+
+    def thread_ref(self) -> tuple[str, int | None]:
+        """The thread this row belongs to, for the unit of work (forum.changes)."""
+        return ("thread", self.question_id)

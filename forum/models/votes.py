@@ -27,6 +27,10 @@ class Vote(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    def thread_ref(self) -> tuple[str, int | None]:
+        """The thread of the post this row belongs to (forum.changes looks it up)."""
+        return ("post", self.post_id)
+
 
 class ReputationEvent(db.Model):
     """One line of the reputation ledger. Append-only: undoing an event appends a

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from forum import permissions, search_sync, signals
+from forum import changes, permissions, signals
 from forum.errors import Conflict, NotFound
 from forum.extensions import db
 from forum.models import Answer, utcnow
@@ -25,48 +25,37 @@ def _reverse_acceptance(question) -> set[int]:
     return reputation.reverse_for_post(question.accepted_answer_id, reputation.ACCEPT_KINDS)
 
 
+@changes.transaction
 def accept_answer(user, answer_id: int) -> Answer:
-    try:
-        answer, question = _lock_answer_and_question(answer_id)
-        permissions.require("accept", user, answer)
-        if question.accepted_answer_id == answer.id:
-            db.session.rollback()
-            return answer
-        lock_users(user.id, answer.author_id, *_previous_author(question))
-        touched = _reverse_acceptance(question)
-        question.accepted_answer_id = answer.id
-        question.last_activity_at = utcnow()
-        if answer.author_id != user.id:
-            reputation.award(answer.author_id, reputation.ANSWER_ACCEPTED,
-                             post_id=answer.id, actor_id=user.id)
-            reputation.award(user.id, reputation.ACCEPTED_ANSWER,
-                             post_id=answer.id, actor_id=user.id)
-            touched |= {answer.author_id, user.id}
-        reputation.refresh(*touched)
-        search_sync.thread_changed(question.id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    answer, question = _lock_answer_and_question(answer_id)
+    permissions.require("accept", user, answer)
+    if question.accepted_answer_id == answer.id:
+        return answer
+    lock_users(user.id, answer.author_id, *_previous_author(question))
+    touched = _reverse_acceptance(question)
+    question.accepted_answer_id = answer.id
+    question.last_activity_at = utcnow()
+    if answer.author_id != user.id:
+        reputation.award(answer.author_id, reputation.ANSWER_ACCEPTED,
+                         post_id=answer.id, actor_id=user.id)
+        reputation.award(user.id, reputation.ACCEPTED_ANSWER,
+                         post_id=answer.id, actor_id=user.id)
+        touched |= {answer.author_id, user.id}
+    reputation.refresh(*touched)
     signals.emit("accepted", actor_id=user.id, post_id=answer.id)
     return answer
 
 
+@changes.transaction
 def unaccept_answer(user, answer_id: int) -> Answer:
-    try:
-        answer, question = _lock_answer_and_question(answer_id)
-        permissions.require("accept", user, answer)
-        if question.accepted_answer_id != answer.id:
-            raise Conflict("That answer is not the accepted one.")
-        lock_users(user.id, answer.author_id)
-        touched = _reverse_acceptance(question)
-        question.accepted_answer_id = None
-        reputation.refresh(*touched)
-        search_sync.thread_changed(question.id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    answer, question = _lock_answer_and_question(answer_id)
+    permissions.require("accept", user, answer)
+    if question.accepted_answer_id != answer.id:
+        raise Conflict("That answer is not the accepted one.")
+    lock_users(user.id, answer.author_id)
+    touched = _reverse_acceptance(question)
+    question.accepted_answer_id = None
+    reputation.refresh(*touched)
     return answer
 
 

@@ -6,9 +6,10 @@ import hashlib
 import secrets
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from forum import permissions
+from forum import changes, permissions
 from forum.errors import NotFound, ValidationError
 from forum.extensions import db
 from forum.inputs import Registration
@@ -38,11 +39,10 @@ def register_user(registration: Registration, role: str = "member") -> User:
         email=registration.email, password_hash=generate_password_hash(registration.password),
         role=role,
     )
-    db.session.add(user)
     try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
+        with changes.writing():
+            db.session.add(user)
+    except IntegrityError:
         # A concurrent registration may have taken the name between check and insert.
         if errors := _taken(registration):
             raise ValidationError(errors) from None
@@ -79,6 +79,7 @@ def find_user(name_or_id: str | int) -> User:
     return user
 
 
+@changes.transaction
 def set_role(user: User, role: str, *, actor: User | None = None) -> User:
     """Give `user` a role. With an `actor` (the admin page) the actor must be
     allowed to manage roles, the last admin cannot give up the role, and the
@@ -92,11 +93,9 @@ def set_role(user: User, role: str, *, actor: User | None = None) -> User:
         # Lock the admin rows so two admins demoting each other cannot both win.
         admins = db.session.scalars(select(User.id).where(User.role == "admin").with_for_update())
         if len(admins.all()) <= 1:
-            db.session.rollback()       # let go of the locks
             raise ValidationError({"role": "You are the last admin: make someone else an "
                                            "admin before giving up the role."})
     user.role = role
-    db.session.commit()
     if actor is not None and old != role:
         record_staff_action(actor, "user.role", ("user", user.id), reason=f"{old} -> {role}")
     return user
@@ -106,11 +105,11 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@changes.transaction
 def issue_token(user: User, name: str = "cli") -> str:
     """A new API token; only its hash is kept, so it is shown once."""
     token = "cfx_" + secrets.token_urlsafe(32)
     db.session.add(ApiToken(user_id=user.id, token_hash=_digest(token), name=name[:100]))
-    db.session.commit()
     return token
 
 
@@ -122,8 +121,8 @@ def user_for_token(token: str) -> User | None:
         return None
     now = utcnow()
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 300:
-        row.last_used_at = now
-        db.session.commit()
+        with changes.writing():
+            row.last_used_at = now
     return row.user
 
 

@@ -23,7 +23,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
-from forum import permissions, storage
+from forum import changes, permissions, storage
 from forum.errors import ForumError, NotFound, ValidationError
 from forum.extensions import db
 from forum.models import ATTACHMENT_KINDS, Answer, Attachment, Blob, Post, utcnow
@@ -189,21 +189,20 @@ def _record(user: Any, post_id: int, pending: storage.Pending, filename: str, ki
     place just before the commit and removed again if the commit fails."""
     created = False
     try:
-        post = lock_post(post_id)
-        permissions.require("attach", user, post)
-        lock_users(user.id)
-        _check_count(post.id, 1)
-        _check_quota(user, pending.size)
-        _insert_blob(pending.sha256, pending.size, content_type)
-        attachment = Attachment(post_id=post.id, uploader_id=user.id, sha256=pending.sha256,
-                                filename=filename, kind=kind, content_type=content_type,
-                                size=pending.size)
-        db.session.add(attachment)
-        db.session.flush()
-        created = pending.keep()
-        db.session.commit()
+        with changes.writing():
+            post = lock_post(post_id)
+            permissions.require("attach", user, post)
+            lock_users(user.id)
+            _check_count(post.id, 1)
+            _check_quota(user, pending.size)
+            _insert_blob(pending.sha256, pending.size, content_type)
+            attachment = Attachment(post_id=post.id, uploader_id=user.id, sha256=pending.sha256,
+                                    filename=filename, kind=kind, content_type=content_type,
+                                    size=pending.size)
+            db.session.add(attachment)
+            db.session.flush()
+            created = pending.keep()
     except Exception:
-        db.session.rollback()
         if created and db.session.get(Blob, pending.sha256) is None:
             storage.remove(pending.upload_dir, pending.sha256)
         raise
@@ -238,7 +237,6 @@ def attach_files(user: Any, post_id: int, files: list[Any], kind: str) -> list[s
         except ForumError as e:
             failures.append(f"{sanitise_filename(f.filename)}: {e.message}")
         except Exception:
-            db.session.rollback()
             current_app.logger.exception("Attaching %r to post %s failed", f.filename, post_id)
             failures.append(f"{sanitise_filename(f.filename)}: it could not be stored. "
                             "Your post was saved; try attaching the file again.")
@@ -316,47 +314,35 @@ def get_for_download(viewer: Any, attachment_id: int) -> Download:
     return Download(attachment=attachment, path=path)
 
 
+@changes.transaction
 def count_download(attachment_id: int) -> None:
-    try:
-        db.session.execute(update(Attachment).where(Attachment.id == attachment_id)
-                           .values(download_count=Attachment.download_count + 1))
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    db.session.execute(update(Attachment).where(Attachment.id == attachment_id)
+                       .values(download_count=Attachment.download_count + 1))
 
 
 # ---------------------------------------------------------------- staff and authors
 
+@changes.transaction
 def set_verified(user: Any, attachment_id: int, verified: bool) -> Attachment:
     """Staff mark a fix file as verified (or take the mark back)."""
-    try:
-        attachment = _live_attachment(attachment_id)
-        permissions.require("verify_file", user, attachment)
-        if verified and attachment.verified_by_id is None:
-            attachment.verified_by_id = user.id
-            attachment.verified_at = utcnow()
-        elif not verified:
-            attachment.verified_by_id = None
-            attachment.verified_at = None
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    attachment = _live_attachment(attachment_id)
+    permissions.require("verify_file", user, attachment)
+    if verified and attachment.verified_by_id is None:
+        attachment.verified_by_id = user.id
+        attachment.verified_at = utcnow()
+    elif not verified:
+        attachment.verified_by_id = None
+        attachment.verified_at = None
     record_staff_action(user, "attachment.verified", ("attachment", attachment.id),
                         verified=verified)
     return attachment
 
 
+@changes.transaction
 def delete_attachment(user: Any, attachment_id: int) -> Attachment:
     """Hide a file (soft delete). Its bytes stay: other posts may share them."""
-    try:
-        attachment = _live_attachment(attachment_id)
-        permissions.require("delete_attachment", user, attachment,
-                            db.session.get(Post, attachment.post_id))
-        attachment.deleted_at = utcnow()
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    attachment = _live_attachment(attachment_id)
+    permissions.require("delete_attachment", user, attachment,
+                        db.session.get(Post, attachment.post_id))
+    attachment.deleted_at = utcnow()
     return attachment

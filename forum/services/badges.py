@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from forum import changes
 from forum.errors import NotFound
 from forum.extensions import db
 from forum.models import Answer, Flag, Question, Revision, User, UserBadge, utcnow
@@ -117,6 +118,7 @@ def get(slug: str) -> Badge:
     return BADGES[slug]
 
 
+@changes.transaction
 def evaluate(user_id: int) -> list[UserBadge]:
     """Award every badge the user has earned and does not hold yet; commit."""
     held = {(b, k) for b, k in db.session.execute(
@@ -143,7 +145,6 @@ def evaluate(user_id: int) -> list[UserBadge]:
             notify([user_id], "badge", f"You earned the {badge.name} badge: {badge.description}",
                  f"/badges/{badge.slug}", actor_id=None,
                  post_id=row.post_key or None)
-    db.session.commit()
     return new
 
 

@@ -4,7 +4,7 @@ Each thread has a version token in the cache. A rendered page is stored under
 the token current when its rendering began, so a change only has to replace the
 token: every later read misses and renders afresh, and the old entries expire on
 their own. Tokens are replaced after a commit, from the same hook that keeps the
-search index in step (`search_sync.thread_changed`), so every write that changes
+search index in step (`forum.changes`), so every write that changes
 what a thread shows invalidates it, through whichever page, API route or command
 it came.
 

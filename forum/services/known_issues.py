@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from forum import permissions, search_sync
+from forum import changes, permissions
 from forum.errors import Conflict
 from forum.extensions import db
 from forum.inputs import KnownIssueDraft
@@ -12,45 +12,35 @@ from forum.services.posting import get_question
 from forum.signals import record_staff_action
 
 
+@changes.transaction
 def mark_known(user, question_id: int, draft: KnownIssueDraft) -> KnownIssue:
     """Mark a thread as a known issue, or update its state and reference."""
-    try:
-        question = lock_post(question_id)
-        if not isinstance(question, Question):
-            get_question(question_id)       # raises NotFound
-        permissions.require("mark_known", user, question)
-        issue = db.session.get(KnownIssue, question.id)
-        now = utcnow()
-        if issue is None:
-            issue = KnownIssue(question_id=question.id, created_at=now)
-            db.session.add(issue)
-        issue.state = draft.state
-        issue.reference = draft.reference
-        issue.fixed_in = draft.fixed_in
-        issue.marked_by_id = user.id
-        issue.updated_at = now
-        question.last_activity_at = now
-        search_sync.thread_changed(question.id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    question = lock_post(question_id)
+    if not isinstance(question, Question):
+        get_question(question_id)       # raises NotFound
+    permissions.require("mark_known", user, question)
+    issue = db.session.get(KnownIssue, question.id)
+    now = utcnow()
+    if issue is None:
+        issue = KnownIssue(question_id=question.id, created_at=now)
+        db.session.add(issue)
+    issue.state = draft.state
+    issue.reference = draft.reference
+    issue.fixed_in = draft.fixed_in
+    issue.marked_by_id = user.id
+    issue.updated_at = now
+    question.last_activity_at = now
     record_staff_action(user, "question.known_issue", ("post", question.id),
                         reason=f"{draft.state}: {draft.reference}")
     return issue
 
 
+@changes.transaction
 def clear_known(user, question_id: int) -> None:
-    try:
-        question = lock_post(question_id)
-        permissions.require("mark_known", user, question)
-        issue = db.session.get(KnownIssue, question.id)
-        if issue is None:
-            raise Conflict("This thread is not marked as a known issue.")
-        db.session.delete(issue)
-        search_sync.thread_changed(question.id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    question = lock_post(question_id)
+    permissions.require("mark_known", user, question)
+    issue = db.session.get(KnownIssue, question.id)
+    if issue is None:
+        raise Conflict("This thread is not marked as a known issue.")
+    db.session.delete(issue)
     record_staff_action(user, "question.known_issue_cleared", ("post", question.id))

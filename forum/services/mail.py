@@ -19,6 +19,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
+from forum import changes
 from forum.errors import NotFound
 from forum.extensions import db
 from forum.models import Notification, OutboxMail, User, utcnow
@@ -38,6 +39,7 @@ def unsubscribe_url(user: User) -> str:
     return f"{_site()}/unsubscribe/{unsubscribe_token(user)}"
 
 
+@changes.transaction
 def unsubscribe(token: str) -> User:
     try:
         user_id = _serializer().loads(token)
@@ -47,7 +49,6 @@ def unsubscribe(token: str) -> User:
     if user is None:
         raise NotFound("That unsubscribe link is not valid.")
     user.email_notifications = "none"
-    db.session.commit()
     return user
 
 
@@ -62,7 +63,7 @@ def _footer(user: User) -> str:
 
 
 def queue_notification(user: User, note: Notification) -> OutboxMail:
-    """One mail for one notification (users who chose "immediate"); the caller commits."""
+    """One mail for one notification (users who chose "immediate"), in the caller's unit of work."""
     mail = OutboxMail(
         user_id=user.id, to_addr=user.email, created_at=utcnow(),
         subject=f"[{current_app.config['SITE_NAME']}] {note.text}"[:200],
@@ -73,6 +74,7 @@ def queue_notification(user: User, note: Notification) -> OutboxMail:
     return mail
 
 
+@changes.transaction
 def queue_digests() -> int:
     """One digest per "daily" user with unread notifications not mailed yet,
     at most once a day."""
@@ -102,7 +104,6 @@ def queue_digests() -> int:
             n.emailed_at = now
         user.digest_sent_at = now
         queued += 1
-    db.session.commit()
     return queued
 
 
@@ -150,17 +151,17 @@ def send_pending(limit: int = 500) -> SendReport:
                     if user is not None:
                         message["List-Unsubscribe"] = f"<{unsubscribe_url(user)}>"
                 message.set_content(row.body)
-                row.attempts += 1
-                try:
-                    server.send_message(message)
-                except smtplib.SMTPException as e:
-                    row.last_error = str(e)[:500]
-                    failed += 1
-                else:
-                    row.sent_at = utcnow()
-                    row.last_error = None
-                    sent += 1
-                db.session.commit()
+                with changes.writing():         # one message, one commit: never sent twice
+                    row.attempts += 1
+                    try:
+                        server.send_message(message)
+                    except smtplib.SMTPException as e:
+                        row.last_error = str(e)[:500]
+                        failed += 1
+                    else:
+                        row.sent_at = utcnow()
+                        row.last_error = None
+                        sent += 1
     pending = db.session.query(OutboxMail).filter(OutboxMail.sent_at.is_(None),
                                                   OutboxMail.attempts < MAX_ATTEMPTS).count()
     return SendReport(sent=sent, failed=failed, pending=pending)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from forum import permissions
+from forum import changes, permissions
 from forum.errors import NotFound
 from forum.extensions import db
 from forum.models import MeToo, Question, utcnow
@@ -27,25 +27,21 @@ def _count(question_id: int) -> int:
     )
 
 
+@changes.transaction
 def set_me_too(user, question_id: int, on: bool) -> MeTooState:
     """Say (or unsay) that you have this problem too. Saying it twice counts once."""
-    try:
-        question = lock_post(question_id)       # serialises writers on the count
-        if not isinstance(question, Question):
-            raise NotFound(f"Question {question_id} does not exist.")
-        permissions.require("me_too", user, question)
-        row = db.session.get(MeToo, (question.id, user.id))
-        if on and row is None:
-            db.session.add(MeToo(question_id=question.id, user_id=user.id, created_at=utcnow()))
-        elif not on and row is not None:
-            db.session.delete(row)
-        db.session.flush()
-        question.me_too_count = _count(question.id)
-        count = question.me_too_count
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    question = lock_post(question_id)       # serialises writers on the count
+    if not isinstance(question, Question):
+        raise NotFound(f"Question {question_id} does not exist.")
+    permissions.require("me_too", user, question)
+    row = db.session.get(MeToo, (question.id, user.id))
+    if on and row is None:
+        db.session.add(MeToo(question_id=question.id, user_id=user.id, created_at=utcnow()))
+    elif not on and row is not None:
+        db.session.delete(row)
+    db.session.flush()
+    question.me_too_count = _count(question.id)
+    count = question.me_too_count
     return MeTooState(question_id=question_id, count=count, me_too=on)
 
 

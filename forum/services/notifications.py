@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import func, select, update
 
+from forum import changes
 from forum.extensions import db
 from forum.models import (
     Answer,
@@ -39,11 +40,12 @@ MAX_MENTIONS = 10
 # -- follows and watched tags -----------------------------------------------------
 
 def follow(user_id: int, question_id: int) -> None:
-    """Follow a question (idempotent); the caller commits."""
+    """Follow a question (idempotent), in the caller's unit of work."""
     if db.session.get(Follow, (user_id, question_id)) is None:
         db.session.add(Follow(user_id=user_id, question_id=question_id, created_at=utcnow()))
 
 
+@changes.transaction
 def set_follow(user, question_id: int, on: bool) -> bool:
     from forum.services.posting import get_question
 
@@ -53,7 +55,6 @@ def set_follow(user, question_id: int, on: bool) -> bool:
         db.session.add(Follow(user_id=user.id, question_id=question.id, created_at=utcnow()))
     elif not on and row is not None:
         db.session.delete(row)
-    db.session.commit()
     return on
 
 
@@ -61,6 +62,7 @@ def follows(user_id: int, question_id: int) -> bool:
     return db.session.get(Follow, (user_id, question_id)) is not None
 
 
+@changes.transaction
 def set_tag_watch(user, tag_name: str, on: bool) -> bool:
     from forum.services.browsing import get_tag
 
@@ -70,7 +72,6 @@ def set_tag_watch(user, tag_name: str, on: bool) -> bool:
         db.session.add(TagWatch(user_id=user.id, tag_id=tag.id, created_at=utcnow()))
     elif not on and row is not None:
         db.session.delete(row)
-    db.session.commit()
     return on
 
 
@@ -130,16 +131,12 @@ def _name(user_id: int | None) -> str:
     return user.username if user else "Someone"
 
 
+@changes.transaction
 def _on_event(kind: str, *, actor_id: int | None, post_id: int | None = None, **data) -> None:
     handler = HANDLERS.get(kind)
     if handler is None:
         return
-    try:
-        handler(actor_id=actor_id, post_id=post_id, **data)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    handler(actor_id=actor_id, post_id=post_id, **data)
 
 
 def _question(actor_id, post_id, **_):
@@ -251,6 +248,7 @@ def inbox(user, page: int = 1, per_page: int = 30) -> InboxPage:
                      unread=unread_count(user.id))
 
 
+@changes.transaction
 def mark_read(user, ids: list[int] | None = None) -> int:
     """Mark these notifications (or all) read; only the user's own are touched."""
     stmt = update(Notification).where(Notification.user_id == user.id,
@@ -258,7 +256,6 @@ def mark_read(user, ids: list[int] | None = None) -> int:
     if ids is not None:
         stmt = stmt.where(Notification.id.in_(ids[:500]))
     changed = db.session.execute(stmt.values(read_at=utcnow())).rowcount
-    db.session.commit()
     return changed
 
 
@@ -270,8 +267,8 @@ def open_notification(user, notification_id: int) -> str:
     if row is None or row.user_id != user.id:
         raise NotFound("No such notification.")
     if row.read_at is None:
-        row.read_at = utcnow()
-        db.session.commit()
+        with changes.writing():
+            row.read_at = utcnow()
     return row.url
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from forum import permissions, search_sync, signals
+from forum import changes, permissions, signals
 from forum.errors import Conflict, NotFound
 from forum.extensions import db
 from forum.models import Answer, Question, Revision, utcnow
@@ -45,33 +45,27 @@ def refresh_thread(question: Question) -> None:
     )
 
 
+@changes.transaction
 def mark_official(user, answer_id: int) -> Answer:
     """Verify an answer, or confirm a stale verification again. Marking an answer
     that is already verified and current changes nothing."""
-    try:
-        answer, question = _lock(answer_id)
-        permissions.require("mark_official", user, answer)
-        if answer.is_official and not answer.official_stale:
-            db.session.rollback()
-            return answer
-        confirming = answer.is_official
-        now = utcnow()
-        answer.official_by_id = user.id
-        answer.official_at = now
-        answer.official_revision = latest_revision(answer.id)
-        answer.official_stale = False
-        if not confirming and answer.author_id != user.id:
-            lock_users(answer.author_id)
-            reputation.award(answer.author_id, reputation.ANSWER_OFFICIAL,
-                             post_id=answer.id, actor_id=user.id)
-            reputation.refresh(answer.author_id)
-        refresh_thread(question)
-        question.last_activity_at = now
-        search_sync.thread_changed(question.id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    answer, question = _lock(answer_id)
+    permissions.require("mark_official", user, answer)
+    if answer.is_official and not answer.official_stale:
+        return answer
+    confirming = answer.is_official
+    now = utcnow()
+    answer.official_by_id = user.id
+    answer.official_at = now
+    answer.official_revision = latest_revision(answer.id)
+    answer.official_stale = False
+    if not confirming and answer.author_id != user.id:
+        lock_users(answer.author_id)
+        reputation.award(answer.author_id, reputation.ANSWER_OFFICIAL,
+                         post_id=answer.id, actor_id=user.id)
+        reputation.refresh(answer.author_id)
+    refresh_thread(question)
+    question.last_activity_at = now
     record_staff_action(user, "answer.confirmed" if confirming else "answer.official",
                         ("post", answer.id))
     if not confirming:
@@ -79,25 +73,20 @@ def mark_official(user, answer_id: int) -> Answer:
     return answer
 
 
+@changes.transaction
 def withdraw_official(user, answer_id: int) -> Answer:
-    try:
-        answer, question = _lock(answer_id)
-        permissions.require("mark_official", user, answer)
-        if not answer.is_official:
-            raise Conflict("That answer is not marked official.")
-        lock_users(answer.author_id)
-        touched = reputation.reverse_for_post(answer.id, (reputation.ANSWER_OFFICIAL,))
-        answer.official_by_id = None
-        answer.official_at = None
-        answer.official_revision = None
-        answer.official_stale = False
-        reputation.refresh(*touched)
-        refresh_thread(question)
-        search_sync.thread_changed(question.id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    answer, question = _lock(answer_id)
+    permissions.require("mark_official", user, answer)
+    if not answer.is_official:
+        raise Conflict("That answer is not marked official.")
+    lock_users(answer.author_id)
+    touched = reputation.reverse_for_post(answer.id, (reputation.ANSWER_OFFICIAL,))
+    answer.official_by_id = None
+    answer.official_at = None
+    answer.official_revision = None
+    answer.official_stale = False
+    reputation.refresh(*touched)
+    refresh_thread(question)
     record_staff_action(user, "answer.official_withdrawn", ("post", answer.id))
     return answer
 

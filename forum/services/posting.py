@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import exists, func, select, update
 
-from forum import permissions, search_sync, signals
+from forum import changes, permissions, signals
 from forum.errors import Conflict, NotFound, ValidationError
 from forum.extensions import db
 from forum.inputs import PostEdit, QuestionDraft
@@ -57,52 +57,42 @@ def _add_revision(post: Post, author_id: int, comment: str = "") -> None:
     ))
 
 
+@changes.transaction
 def ask_question(user, draft: QuestionDraft) -> Question:
-    try:
-        permissions.require("ask", user)
-        throttling.check_new_post(user, draft.body, question=True)
-        tags = resolve_tags(user, draft.tags)
-        now = utcnow()
-        question = Question(
-            author_id=user.id, title=draft.title, slug=slugify(draft.title), body=draft.body,
-            body_html=render_markdown(draft.body), product=draft.product, status="open",
-            tags=tags, created_at=now, last_activity_at=now,
-        )
-        db.session.add(question)
-        db.session.flush()
-        adjust_counts(tags, +1)
-        _add_revision(question, user.id, "asked")
-        _review_first_post(user, question)
-        search_sync.thread_changed(question.id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    permissions.require("ask", user)
+    throttling.check_new_post(user, draft.body, question=True)
+    tags = resolve_tags(user, draft.tags)
+    now = utcnow()
+    question = Question(
+        author_id=user.id, title=draft.title, slug=slugify(draft.title), body=draft.body,
+        body_html=render_markdown(draft.body), product=draft.product, status="open",
+        tags=tags, created_at=now, last_activity_at=now,
+    )
+    db.session.add(question)
+    db.session.flush()
+    adjust_counts(tags, +1)
+    _add_revision(question, user.id, "asked")
+    _review_first_post(user, question)
     signals.emit("question", actor_id=user.id, post_id=question.id)
     return question
 
 
+@changes.transaction
 def post_answer(user, question_id: int, body: str) -> Answer:
-    try:
-        question = lock_post(question_id)
-        if not isinstance(question, Question):
-            raise NotFound(f"Question {question_id} does not exist.")
-        permissions.require("answer", user, question)
-        throttling.check_new_post(user, body, question=False)
-        now = utcnow()
-        answer = Answer(author_id=user.id, question_id=question.id, body=body,
-                        body_html=render_markdown(body), created_at=now, last_activity_at=now)
-        db.session.add(answer)
-        db.session.flush()
-        _add_revision(answer, user.id, "answered")
-        _review_first_post(user, answer)
-        question.answer_count = _count_answers(question.id)
-        question.last_activity_at = now
-        search_sync.thread_changed(question.id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    question = lock_post(question_id)
+    if not isinstance(question, Question):
+        raise NotFound(f"Question {question_id} does not exist.")
+    permissions.require("answer", user, question)
+    throttling.check_new_post(user, body, question=False)
+    now = utcnow()
+    answer = Answer(author_id=user.id, question_id=question.id, body=body,
+                    body_html=render_markdown(body), created_at=now, last_activity_at=now)
+    db.session.add(answer)
+    db.session.flush()
+    _add_revision(answer, user.id, "answered")
+    _review_first_post(user, answer)
+    question.answer_count = count_answers(question.id)
+    question.last_activity_at = now
     signals.emit("answer", actor_id=user.id, post_id=answer.id)
     return answer
 
@@ -117,7 +107,7 @@ def _review_first_post(user, post: Post) -> None:
                               created_at=utcnow()))
 
 
-def _count_answers(question_id: int) -> int:
+def count_answers(question_id: int) -> int:
     return db.session.scalar(
         select(func.count()).select_from(Answer).where(
             Answer.question_id == question_id, Answer.deleted_at.is_(None)
@@ -125,54 +115,41 @@ def _count_answers(question_id: int) -> int:
     )
 
 
+@changes.transaction
 def add_comment(user, post_id: int, body: str) -> Comment:
-    try:
-        post = get_post(post_id)
-        permissions.require("comment", user, post)
-        comment = Comment(post_id=post.id, author_id=user.id, body=body,
-                          body_html=render_comment(body))
-        db.session.add(comment)
-        db.session.execute(
-            update(Post).where(Post.id == post.id).values(comment_count=Post.comment_count + 1)
-        )
-        search_sync.thread_changed(post.question_id or post.id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    post = get_post(post_id)
+    permissions.require("comment", user, post)
+    comment = Comment(post_id=post.id, author_id=user.id, body=body,
+                      body_html=render_comment(body))
+    db.session.add(comment)
+    db.session.execute(
+        update(Post).where(Post.id == post.id).values(comment_count=Post.comment_count + 1)
+    )
     signals.emit("comment", actor_id=user.id, post_id=post.id, comment_id=comment.id)
     return comment
 
 
+@changes.transaction
 def delete_comment(user, comment_id: int) -> None:
-    try:
-        comment = db.session.get(Comment, comment_id)
-        if comment is None or comment.deleted_at is not None:
-            raise NotFound(f"Comment {comment_id} does not exist.")
-        permissions.require("delete_comment", user, comment)
-        comment.deleted_at = utcnow()
-        db.session.execute(
-            update(Post).where(Post.id == comment.post_id)
-            .values(comment_count=Post.comment_count - 1)
-        )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.deleted_at is not None:
+        raise NotFound(f"Comment {comment_id} does not exist.")
+    permissions.require("delete_comment", user, comment)
+    comment.deleted_at = utcnow()
+    db.session.execute(
+        update(Post).where(Post.id == comment.post_id)
+        .values(comment_count=Post.comment_count - 1)
+    )
 
 
+@changes.transaction
 def edit_post(user, post_id: int, edit: PostEdit) -> Post:
     """Apply an edit and record it as a new revision. No-op edits are refused."""
-    try:
-        post = get_post(post_id)
-        permissions.require("edit", user, post)
-        if edit.body is not None and edit.body != post.body:
-            throttling.check_edit(user, post, edit.body)
-        _apply_edit(user, post, edit)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    post = get_post(post_id)
+    permissions.require("edit", user, post)
+    if edit.body is not None and edit.body != post.body:
+        throttling.check_edit(user, post, edit.body)
+    _apply_edit(user, post, edit)
     signals.emit("edited", actor_id=user.id, post_id=post.id)
     return post
 
@@ -210,7 +187,6 @@ def _apply_edit(user, post: Post, edit: PostEdit) -> None:
     question.last_activity_at = now
     db.session.flush()
     _add_revision(post, user.id, edit.comment)
-    search_sync.thread_changed(question.id)
 
 
 def _changes_something(post: Post, edit: PostEdit) -> bool:
@@ -221,40 +197,36 @@ def _changes_something(post: Post, edit: PostEdit) -> bool:
         or (edit.tags is not None and set(edit.tags) != set(post.tag_names)))
 
 
+@changes.transaction
 def suggest_edit(user, post_id: int, edit: PostEdit) -> ReviewTask:
     """An edit by someone below the edit privilege: kept in a review task until a
     reviewer approves it; the post does not change. One pending suggestion a post."""
-    try:
-        post = lock_post(post_id)           # one pending suggestion a post, even when racing
-        permissions.require("suggest_edit", user, post)
-        if not _changes_something(post, edit):
-            raise ValidationError({"body": "The edit changes nothing."})
-        if edit.body is not None and edit.body != post.body:
-            throttling.check_edit(user, post, edit.body)
-        if edit.tags is not None and isinstance(post, Question):
-            missing = set(edit.tags) - set(db.session.scalars(
-                select(Tag.name).where(Tag.name.in_(edit.tags))))
-            if missing and (denial := permissions.deny_create_tag(user)):
-                listed = ", ".join(f"'{n}'" for n in sorted(missing))
-                raise ValidationError({"tags": f"No tag {listed} exists yet. {denial}"})
-        if db.session.scalar(select(exists().where(
-            ReviewTask.post_id == post.id, ReviewTask.kind == "suggested_edit",
-            ReviewTask.status == "pending",
-        ))):
-            raise Conflict("This post already has a suggested edit waiting for review; "
-                           "try again once a reviewer has decided on it.")
-        is_question = isinstance(post, Question)
-        task = ReviewTask(
-            kind="suggested_edit", post_id=post.id, author_id=user.id,
-            title=edit.title if is_question else None, body=edit.body,
-            tags=" ".join(edit.tags) if is_question and edit.tags is not None else None,
-            comment=edit.comment, created_at=utcnow(),
-        )
-        db.session.add(task)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    post = lock_post(post_id)           # one pending suggestion a post, even when racing
+    permissions.require("suggest_edit", user, post)
+    if not _changes_something(post, edit):
+        raise ValidationError({"body": "The edit changes nothing."})
+    if edit.body is not None and edit.body != post.body:
+        throttling.check_edit(user, post, edit.body)
+    if edit.tags is not None and isinstance(post, Question):
+        missing = set(edit.tags) - set(db.session.scalars(
+            select(Tag.name).where(Tag.name.in_(edit.tags))))
+        if missing and (denial := permissions.deny_create_tag(user)):
+            listed = ", ".join(f"'{n}'" for n in sorted(missing))
+            raise ValidationError({"tags": f"No tag {listed} exists yet. {denial}"})
+    if db.session.scalar(select(exists().where(
+        ReviewTask.post_id == post.id, ReviewTask.kind == "suggested_edit",
+        ReviewTask.status == "pending",
+    ))):
+        raise Conflict("This post already has a suggested edit waiting for review; "
+                       "try again once a reviewer has decided on it.")
+    is_question = isinstance(post, Question)
+    task = ReviewTask(
+        kind="suggested_edit", post_id=post.id, author_id=user.id,
+        title=edit.title if is_question else None, body=edit.body,
+        tags=" ".join(edit.tags) if is_question and edit.tags is not None else None,
+        comment=edit.comment, created_at=utcnow(),
+    )
+    db.session.add(task)
     return task
 
 
@@ -282,62 +254,54 @@ def _moderator_acting_on(user, post: Post) -> bool:
     return bool(getattr(user, "is_moderator", False)) and post.author_id != user.id
 
 
-def delete_post(user, post_id: int, reason: str = "") -> Post:
-    """Soft delete. The post's reputation events are reversed."""
-    try:
-        post = lock_post(post_id)
-        permissions.require("delete", user, post)
-        now = utcnow()
-        post.deleted_at = now
-        post.deleted_by_id = user.id
-        touched = reputation.reverse_for_post(post.id)
-        if isinstance(post, Answer):
-            question = lock_post(post.question_id, include_deleted=True)
-            if question.accepted_answer_id == post.id:
-                question.accepted_answer_id = None
-            question.answer_count = _count_answers(question.id)
-            if question.official_answer_id == post.id:
-                official.refresh_thread(question)
-        else:
-            adjust_counts(post.tags, -1)
-        lock_users(*touched)
-        reputation.refresh(*touched)
-        search_sync.thread_changed(post.question_id or post.id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    if _moderator_acting_on(user, post):
+@changes.transaction
+def delete_post(user, post_id: int, reason: str = "", *, audited: bool = True) -> Post:
+    """Soft delete. The post's reputation events are reversed. A moderator's deletion
+    of someone else's post is audited, unless the caller writes a line that covers
+    it (`audited=False`: a merge)."""
+    post = lock_post(post_id)
+    permissions.require("delete", user, post)
+    now = utcnow()
+    post.deleted_at = now
+    post.deleted_by_id = user.id
+    touched = reputation.reverse_for_post(post.id)
+    if isinstance(post, Answer):
+        question = lock_post(post.question_id, include_deleted=True)
+        if question.accepted_answer_id == post.id:
+            question.accepted_answer_id = None
+        question.answer_count = count_answers(question.id)
+        if question.official_answer_id == post.id:
+            official.refresh_thread(question)
+    else:
+        adjust_counts(post.tags, -1)
+    lock_users(*touched)
+    reputation.refresh(*touched)
+    if audited and _moderator_acting_on(user, post):
         signals.record_staff_action(user, "post.deleted", ("post", post.id), reason,
                                     kind=post.type, author_id=post.author_id)
     return post
 
 
+@changes.transaction
 def undelete_post(user, post_id: int, reason: str = "") -> Post:
     """Bring a deleted post back, with the reputation its deletion took away
     (except acceptance, which the deletion cleared)."""
-    try:
-        post = lock_post(post_id, include_deleted=True)
-        permissions.require("undelete", user, post)
-        deleted_at = post.deleted_at
-        post.deleted_at = None
-        post.deleted_by_id = None
-        touched = reputation.restore_for_post(post.id, deleted_at, reputation.ACCEPT_KINDS)
-        if isinstance(post, Answer):
-            question = lock_post(post.question_id, include_deleted=True)
-            db.session.flush()
-            question.answer_count = _count_answers(question.id)
-            if post.is_official:
-                official.refresh_thread(question)
-        else:
-            adjust_counts(post.tags, +1)
-        lock_users(*touched)
-        reputation.refresh(*touched)
-        search_sync.thread_changed(post.question_id or post.id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    post = lock_post(post_id, include_deleted=True)
+    permissions.require("undelete", user, post)
+    deleted_at = post.deleted_at
+    post.deleted_at = None
+    post.deleted_by_id = None
+    touched = reputation.restore_for_post(post.id, deleted_at, reputation.ACCEPT_KINDS)
+    if isinstance(post, Answer):
+        question = lock_post(post.question_id, include_deleted=True)
+        db.session.flush()
+        question.answer_count = count_answers(question.id)
+        if post.is_official:
+            official.refresh_thread(question)
+    else:
+        adjust_counts(post.tags, +1)
+    lock_users(*touched)
+    reputation.refresh(*touched)
     if _moderator_acting_on(user, post):
         signals.record_staff_action(user, "post.undeleted", ("post", post.id), reason,
                                     kind=post.type, author_id=post.author_id)

@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import aliased, selectinload
 
+from forum import changes
 from forum.extensions import db
 from forum.models import Answer, Post, ReputationEvent, User, utcnow
 
@@ -163,6 +164,7 @@ def refresh(*user_ids: int) -> None:
         )
 
 
+@changes.transaction
 def recount_all() -> int:
     """Rebuild every cached reputation from the ledger; return how many changed."""
     totals = dict(db.session.execute(
@@ -175,7 +177,6 @@ def recount_all() -> int:
         if user.reputation != expected:
             user.reputation = expected
             changed += 1
-    db.session.commit()
     return changed
 
 

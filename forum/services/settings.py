@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from forum import inputs
+from forum import changes, inputs
 from forum.errors import NotFound, ValidationError
 from forum.extensions import db
 from forum.models import EMAIL_CHOICES, ApiToken, User
@@ -16,6 +16,7 @@ def _require_current_password(user: User, current: str) -> None:
         raise ValidationError({"current_password": "Your current password is not right."})
 
 
+@changes.transaction
 def update_profile(user: User, about: str, website: str) -> User:
     errors: dict[str, str] = {}
     about = (about or "").replace("\r\n", "\n").strip()
@@ -29,18 +30,18 @@ def update_profile(user: User, about: str, website: str) -> User:
         raise ValidationError(errors)
     user.about = about
     user.website = website or None
-    db.session.commit()
     return user
 
 
+@changes.transaction
 def set_email_notifications(user: User, choice: str) -> User:
     if choice not in EMAIL_CHOICES:
         raise ValidationError({"email_notifications": "Choose immediate, daily or none."})
     user.email_notifications = choice
-    db.session.commit()
     return user
 
 
+@changes.transaction
 def change_email(user: User, email: str, current_password: str) -> User:
     _require_current_password(user, current_password)
     email = (email or "").strip().lower()
@@ -50,10 +51,10 @@ def change_email(user: User, email: str, current_password: str) -> User:
     if taken:
         raise ValidationError({"email": "An account with that email already exists."})
     user.email = email
-    db.session.commit()
     return user
 
 
+@changes.transaction
 def change_password(user: User, current: str, new: str, confirm: str) -> User:
     _require_current_password(user, current)
     errors: dict[str, str] = {}
@@ -63,7 +64,6 @@ def change_password(user: User, current: str, new: str, confirm: str) -> User:
     if new != confirm:
         raise ValidationError({"confirm_password": "The two new passwords differ."})
     user.password_hash = generate_password_hash(new)
-    db.session.commit()
     return user
 
 
@@ -72,9 +72,9 @@ def tokens(user: User) -> list[ApiToken]:
                                    .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
 
 
+@changes.transaction
 def revoke_token(user: User, token_id: int) -> None:
     row = db.session.get(ApiToken, token_id)
     if row is None or row.user_id != user.id:
         raise NotFound("No such token.")
     db.session.delete(row)
-    db.session.commit()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 
-from forum import permissions, search_sync, signals
+from forum import changes, permissions, signals
 from forum.errors import ValidationError
 from forum.extensions import db
 from forum.models import Post, Vote, utcnow
@@ -33,42 +33,37 @@ def _events_for(post: Post, voter_id: int, value: int) -> None:
                              actor_id=voter_id)
 
 
+@changes.transaction
 def cast_vote(user, post_id: int, value: int) -> VoteResult:
     """Set the user's vote on a post to +1, -1, or 0 (remove it)."""
     if value not in (1, -1, 0):
         raise ValidationError({"value": "Vote value must be 1, -1 or 0."})
-    try:
-        post = lock_post(post_id)
-        permissions.require("vote", user, post, value)
-        lock_users(post.author_id, user.id)
-        vote = db.session.scalar(
-            select(Vote).where(Vote.post_id == post.id, Vote.user_id == user.id)
+    post = lock_post(post_id)
+    permissions.require("vote", user, post, value)
+    lock_users(post.author_id, user.id)
+    vote = db.session.scalar(
+        select(Vote).where(Vote.post_id == post.id, Vote.user_id == user.id)
+    )
+    current = vote.value if vote else 0
+    if current != value:
+        if current:
+            reputation.reverse_for_post(post.id, reputation.VOTE_KINDS, actor_id=user.id)
+        if value == 0:
+            db.session.delete(vote)
+        elif vote is None:
+            db.session.add(Vote(post_id=post.id, user_id=user.id, value=value))
+        else:
+            vote.value = value
+            vote.updated_at = utcnow()
+        _events_for(post, user.id, value)
+        db.session.flush()
+        votes = db.session.scalar(
+            select(func.coalesce(func.sum(Vote.value), 0)).where(Vote.post_id == post.id)
         )
-        current = vote.value if vote else 0
-        if current != value:
-            if current:
-                reputation.reverse_for_post(post.id, reputation.VOTE_KINDS, actor_id=user.id)
-            if value == 0:
-                db.session.delete(vote)
-            elif vote is None:
-                db.session.add(Vote(post_id=post.id, user_id=user.id, value=value))
-            else:
-                vote.value = value
-                vote.updated_at = utcnow()
-            _events_for(post, user.id, value)
-            db.session.flush()
-            votes = db.session.scalar(
-                select(func.coalesce(func.sum(Vote.value), 0)).where(Vote.post_id == post.id)
-            )
-            db.session.execute(update(Post).where(Post.id == post.id)
-                               .values(score=Post.imported_score + votes))
-            reputation.refresh(post.author_id, user.id)
-            search_sync.thread_changed(post.question_id or post.id)
-        score = db.session.scalar(select(Post.score).where(Post.id == post.id))
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+        db.session.execute(update(Post).where(Post.id == post.id)
+                           .values(score=Post.imported_score + votes))
+        reputation.refresh(post.author_id, user.id)
+    score = db.session.scalar(select(Post.score).where(Post.id == post.id))
     if value > 0:       # only an upvote can earn a score badge
         signals.emit("vote", actor_id=user.id, post_id=post_id)
     return VoteResult(post_id=post_id, score=score, my_vote=value)

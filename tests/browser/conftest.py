@@ -60,7 +60,7 @@ def site(tmp_path_factory):
         def log_request(self, code="-", size="-"):     # keep failure output readable
             pass
 
-    from forum import search_sync
+    from forum import changes
     from forum.app import create_app
     from forum.extensions import db
     from forum.models import Question, User
@@ -83,11 +83,11 @@ def site(tmp_path_factory):
         # Seeding commits ~500 times; indexing after each commit would take most
         # of the folder's time budget. Seed with the search listeners off, then
         # rebuild the index once, as `flask search reindex` does.
-        listeners = app.extensions.pop(search_sync.EXTENSION, [])
+        listeners = app.extensions.pop(changes.EXTENSION, [])
         try:
             seed_demo()
         finally:
-            app.extensions[search_sync.EXTENSION] = listeners
+            app.extensions[changes.EXTENSION] = listeners
         searching.reindex()
         questions = {q.title: q.id for q in db.session.scalars(select(Question))}
         users = {u.username: u.id for u in db.session.scalars(select(User))}
