@@ -54,7 +54,7 @@ run: install
 # folders and ports); PYTEST_WORKERS=0 runs in one process. The slowest tests are
 # listed at the end.
 PYTEST_WORKERS ?= auto
-PYTEST := $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --durations=15
+PYTEST := $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile --durations=15
 
 test: install
 	$(PYTEST)

@@ -49,9 +49,11 @@ DEFAULTS: dict[str, Any] = {
     # Nobody but staff posts the same body twice within this many hours
     "REPEATED_TEXT_HOURS": 24,
     "RATELIMIT_HEADERS_ENABLED": True,
-    # Anonymous thread pages: Redis when CACHE_REDIS_URL is set, else in the process
+    # Anonymous thread pages: Redis when CACHE_REDIS_URL is set, else in the process,
+    # with the version tokens every worker checks in files (default <instance>/cache-versions)
     "CACHE_ENABLED": True,
     "CACHE_REDIS_URL": "",
+    "CACHE_VERSION_DIR": "",
     "CACHE_DEFAULT_TIMEOUT": 300,
     # View counts reach the database in batches: every N views or T seconds a process
     "VIEWS_FLUSH_EVERY": 100,
@@ -117,6 +119,7 @@ ENV_STRINGS = (
     "UPLOAD_DIR",
     "RATELIMIT_STORAGE_URI",
     "CACHE_REDIS_URL",
+    "CACHE_VERSION_DIR",
     "RATELIMIT_POST",
     "RATELIMIT_COMMENT",
     "RATELIMIT_VOTE",

@@ -4,9 +4,9 @@ PostgreSQL when TEST_DATABASE_URL is set), clients, and a login helper.
 Under pytest-xdist every worker has its own: temporary folders (SQLite files,
 Whoosh indexes, uploads) come from its own tmp_path_factory, and on PostgreSQL
 it works in a database of its own named after TEST_DATABASE_URL's plus the
-worker id (test_gw0, test_gw1, ...), created here. Tests that share something
-outside the process (the browser's seeded server, the two-server test's
-database and Redis) stay on one worker through an xdist group.
+worker id (test_gw0, test_gw1, ...), created here. `make test` hands out whole
+files (`--dist loadfile`): tests of one file that share state (the browser
+journeys, the two-server test's database and Redis) run in order on one worker.
 """
 
 from __future__ import annotations
@@ -37,16 +37,6 @@ def _worker_url(url: str | None) -> str | None:
 
 
 PG_URL = _worker_url(BASE_PG_URL)
-#: Test folders whose tests must run on one worker (session-wide servers, shared
-#: external databases): each folder is one xdist group.
-ONE_WORKER_FOLDERS = ("browser", "scaleout")
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        folder = item.path.parent.name
-        if folder in ONE_WORKER_FOLDERS:
-            item.add_marker(pytest.mark.xdist_group(folder))
 TABLES_IN_ORDER = (
     "search_pending", "search_words", "search_threads",
     "user_badges", "outbox", "tag_watches", "follows", "notifications",

@@ -15,12 +15,15 @@ kept under it, for at most `LIST_TIMEOUT` seconds, which also bounds how long a
 list shows an author's old name.
 
 A missing token (never read, evicted, Redis restarted) is a miss, never a stale
-page. The backend is Redis when `CACHE_REDIS_URL` is set (shared by every process
-and machine), else a cache inside the process (`SimpleCache`): with several
-processes and no Redis, a page another process cached may lag a change made
-through this one by up to `CACHE_DEFAULT_TIMEOUT` seconds (lists: `LIST_TIMEOUT`).
-`CACHE_ENABLED=false` turns the store off (pages are rendered on each read; HTTP
-validators still work).
+page. With `CACHE_REDIS_URL` set, Redis keeps both the tokens and the pages,
+shared by every process and machine. Without it (the embedded default) the pages
+stay in each process (`SimpleCache`) but the tokens live in files under
+`CACHE_VERSION_DIR` (default `<instance>/cache-versions`), which every worker of
+the machine reads: a change made through one gunicorn worker replaces the token
+the others check before serving their own copy, so no worker serves a page older
+than the last commit. Reading a token is one small file read (see
+`tests/bench/cache_versions.py`). `CACHE_ENABLED=false` turns the store off (pages
+are rendered on each read; HTTP validators still work).
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from flask import Flask
+from cachelib import BaseCache, FileSystemCache, NullCache
+from flask import Flask, current_app
 
 from forum.extensions import cache
 
@@ -43,6 +47,7 @@ log = logging.getLogger("crowdfix.cache")
 
 LISTS = "lists"
 LIST_TIMEOUT = 60       # seconds a list page or count is kept
+VERSIONS = "crowdfix.cache_versions"
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,25 @@ def init_app(app: Flask) -> None:
         "CACHE_THRESHOLD": int(config.get("CACHE_THRESHOLD", 2000)),
         "CACHE_NO_NULL_WARNING": True,      # CACHE_ENABLED=false is meant
     })
+    app.extensions[VERSIONS] = _version_store(app, cache_type)
+
+
+def _version_store(app: Flask, cache_type: str) -> BaseCache | None:
+    """Where version tokens live: Redis (None: the page cache itself, which is
+    Redis), files every worker shares, or nowhere when caching is off."""
+    if cache_type == "RedisCache":
+        return None
+    if cache_type == "NullCache":
+        return NullCache()
+    directory = app.config.get("CACHE_VERSION_DIR") or f"{app.instance_path}/cache-versions"
+    # threshold=0: never prune (a token per changed thread, a few dozen bytes each)
+    return FileSystemCache(directory, threshold=0, default_timeout=0, mode=0o600)
+
+
+def _versions():
+    """The token store of the current app (the page cache when it is Redis)."""
+    store = current_app.extensions.get(VERSIONS)
+    return cache if store is None else store
 
 
 def thread_scope(thread_id: int) -> str:
@@ -95,14 +119,15 @@ def _new_version() -> Version:
 def version(scope: str) -> Version:
     """The scope's current version; a scope not seen yet gets one now."""
     key = _version_key(scope)
+    store = _versions()
     try:
-        found = cache.get(key)
+        found = store.get(key)
         if isinstance(found, Version):
             return found
         fresh = _new_version()
-        if cache.add(key, fresh, timeout=0):
+        if store.add(key, fresh, timeout=0):
             return fresh
-        found = cache.get(key)
+        found = store.get(key)
         return found if isinstance(found, Version) else fresh
     except Exception:       # noqa: BLE001 - a cache that does not answer is a miss
         return _new_version()
@@ -126,9 +151,10 @@ def list_counts(name: str, count: Callable[[], T]) -> T:
 def threads_changed(thread_ids: set[int]) -> None:
     """After a commit: every page of these threads, and every list, is out of date."""
     scopes = [thread_scope(i) for i in thread_ids] + ([LISTS] if thread_ids else [])
+    store = _versions()
     for scope in scopes:
         try:
-            cache.set(_version_key(scope), _new_version(), timeout=0)
+            store.set(_version_key(scope), _new_version(), timeout=0)
         except Exception:   # noqa: BLE001
             log.exception("could not invalidate %s", scope)
 

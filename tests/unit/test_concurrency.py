@@ -74,3 +74,74 @@ def test_concurrent_cross_votes_do_not_deadlock_or_drift(app):
             select(func.coalesce(func.sum(Vote.value), 0)).where(Vote.post_id == answer.id))
         assert db.session.get(Post, answer.id).score == total
     assert_reputation_matches_ledger()
+
+
+def test_mixed_writers_on_the_same_threads_get_no_server_error(app):
+    """Issue 13: clients answering, voting, accepting and commenting on the same
+    threads at once, through the API (each request its own session), with the
+    notifications and badges that follow each commit. A deadlock between a writer
+    and those side effects is retried inside the unit of work, never a 500."""
+    import random
+
+    from forum.models import Answer, Question
+    from forum.services import accounts
+
+    users = [make_user(reputation_points=300) for _ in range(8)]
+    tokens = {u.id: accounts.issue_token(u) for u in users}
+    questions = [make_question(users[i]) for i in range(3)]
+    seeded = [make_answer(q, users[(i + 3) % 8]) for i, q in enumerate(questions)]
+    askers = {q.id: q.author_id for q in questions}
+    user_ids = [u.id for u in users]
+    question_ids = [q.id for q in questions]
+    answer_ids = [a.id for a in seeded]
+    db.session.commit()
+    statuses: list[tuple[str, int, str]] = []
+    barrier = threading.Barrier(len(users))
+
+    def work(n: int, user_id: int) -> None:
+        rng = random.Random(n)
+        client = app.test_client()
+        headers = {"Authorization": f"Bearer {tokens[user_id]}"}
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=30)
+        for step in range(12):
+            qid = rng.choice(question_ids)
+            kind = ("answer", "vote", "vote", "comment", "accept")[step % 5]
+            if kind == "answer":
+                r = client.post(f"/api/v1/questions/{qid}/answers", headers=headers, json={
+                    "body": f"Try resetting the adapter, then step {n}.{step} of the guide."})
+                if r.status_code == 201:
+                    answer_ids.append(r.get_json()["id"])
+            elif kind == "vote":
+                target = rng.choice(answer_ids + question_ids)
+                r = client.post(f"/api/v1/posts/{target}/vote", headers=headers,
+                                json={"value": rng.choice((1, 1, -1, 0))})
+            elif kind == "comment":
+                r = client.post(f"/api/v1/posts/{rng.choice(answer_ids)}/comments",
+                                headers=headers,
+                                json={"body": f"That worked for me too, thanks ({n}.{step})."})
+            else:
+                mine = [q for q in question_ids if askers[q] == user_id]
+                target = rng.choice(answer_ids)
+                r = client.post(f"/api/v1/answers/{target}/accept", headers=headers) \
+                    if mine else client.get(f"/api/v1/questions/{qid}", headers=headers)
+            statuses.append((kind, r.status_code, r.get_data(as_text=True)[:200]))
+
+    threads = [threading.Thread(target=work, args=(n, uid)) for n, uid in enumerate(user_ids)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    server_errors = [s for s in statuses if s[1] >= 500]
+    assert server_errors == [], server_errors
+    assert len(statuses) == 12 * len(users)
+    db.session.expire_all()
+    for post in db.session.scalars(select(Post)):
+        votes = db.session.scalar(
+            select(func.coalesce(func.sum(Vote.value), 0)).where(Vote.post_id == post.id))
+        assert post.score == post.imported_score + votes, post.id
+    for question in db.session.scalars(select(Question)):
+        live = db.session.scalar(select(func.count()).select_from(Answer).where(
+            Answer.question_id == question.id, Answer.deleted_at.is_(None)))
+        assert question.answer_count == live
+    assert_reputation_matches_ledger()
