@@ -106,6 +106,13 @@ DEFAULTS: dict[str, Any] = {
     "PROTECTED_MIN_REP": 10,          # answering a protected question
     "FLAGS_TO_HIDE": 6,               # spam/abuse flags from distinct users hide a post
     "CLOSE_VOTES_NEEDED": 3,          # same for reopening; a moderator's or staff vote binds
+    # Suspensions: whole days, and a reason the user is shown (characters)
+    "SUSPENSION_DAYS_MIN": 1,
+    "SUSPENSION_DAYS_MAX": 3650,
+    "SUSPENSION_REASON_MIN": 5,
+    "SUSPENSION_REASON_MAX": 500,
+    # Lock, protect, delete and other thread actions: at most this many characters of reason
+    "MODERATION_REASON_MAX": 300,
     # Staff desk: answers with at least this score await verification; rows per list
     "STAFF_VERIFY_MIN_SCORE": 5,
     "STAFF_DESK_LIMIT": 50,

@@ -1380,6 +1380,8 @@ if __name__ == "__main__":
     import re
     import sys
 
+    from forum.inputs import TAG_CHARS
+
     problems = []
 
     def check(ok, message):
@@ -1387,7 +1389,7 @@ if __name__ == "__main__":
             problems.append(message)
 
     username_re = re.compile(r"^[A-Za-z0-9_.-]{3,30}$")
-    tag_re = re.compile(r"^[a-z0-9+#.-]{1,35}$")
+    tag_re = re.compile(f"^[{TAG_CHARS}]{{1,35}}$")
     roles = ("member", "staff", "moderator", "admin")
 
     by_name = {}

@@ -16,7 +16,10 @@ from typing import Any
 
 from flask import current_app
 
-TAG_RE = re.compile(r"^[a-z0-9+#.-]+$")
+#: The characters a tag may use (DESIGN: lowercase, `[a-z0-9+#.-]`); the one definition
+#: in forum (the search package, which imports nothing of forum's, keeps its own).
+TAG_CHARS = "a-z0-9+#.-"
+TAG_RE = re.compile(f"^[{TAG_CHARS}]+$")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SORTS = ("newest", "active", "unanswered", "votes")

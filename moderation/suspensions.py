@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, lazyload
 
@@ -24,8 +25,12 @@ from forum.models import AuditEntry, Flag, Post, Question, User, utcnow
 from forum.services.locking import lock_users
 from moderation import audit
 
-DAYS_MIN, DAYS_MAX = 1, 3650
-REASON_MIN, REASON_MAX = 5, 500
+
+def limits() -> tuple[int, int, int, int]:
+    """(days min, days max, reason min, reason max) from the config."""
+    c = current_app.config
+    return (int(c["SUSPENSION_DAYS_MIN"]), int(c["SUSPENSION_DAYS_MAX"]),
+            int(c["SUSPENSION_REASON_MIN"]), int(c["SUSPENSION_REASON_MAX"]))
 
 
 @dataclass(frozen=True)
@@ -35,8 +40,9 @@ class Suspension:
 
 
 def parse_suspension(data: Mapping[str, Any]) -> tuple[Suspension | None, dict[str, str]]:
-    """`days` (a whole number 1–3650) and `reason` (5–500 characters), from a
-    form or a JSON body."""
+    """`days` (a whole number, 1–3650 by default) and `reason` (5–500 characters
+    by default), from a form or a JSON body."""
+    days_min, days_max, reason_min, reason_max = limits()
     errors: dict[str, str] = {}
     raw_days = data.get("days")
     days = None
@@ -44,12 +50,12 @@ def parse_suspension(data: Mapping[str, Any]) -> tuple[Suspension | None, dict[s
         days = raw_days
     elif isinstance(raw_days, str) and raw_days.strip().isdigit():
         days = int(raw_days.strip())
-    if days is None or not DAYS_MIN <= days <= DAYS_MAX:
-        errors["days"] = f"Days must be a whole number from {DAYS_MIN} to {DAYS_MAX}."
+    if days is None or not days_min <= days <= days_max:
+        errors["days"] = f"Days must be a whole number from {days_min} to {days_max}."
     raw_reason = data.get("reason")
     reason = raw_reason.strip() if isinstance(raw_reason, str) else ""
-    if not REASON_MIN <= len(reason) <= REASON_MAX:
-        errors["reason"] = (f"Give a reason of {REASON_MIN}–{REASON_MAX} characters: "
+    if not reason_min <= len(reason) <= reason_max:
+        errors["reason"] = (f"Give a reason of {reason_min}–{reason_max} characters: "
                             f"the user sees it.")
     if errors:
         return None, errors
@@ -60,8 +66,9 @@ def parse_unsuspension(data: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
     """An optional note on why the suspension ends early (at most 500 characters)."""
     raw = data.get("reason") if data is not None else None
     note = raw.strip() if isinstance(raw, str) else ""
-    if len(note) > REASON_MAX:
-        return "", {"reason": f"The note may be at most {REASON_MAX} characters."}
+    reason_max = limits()[3]
+    if len(note) > reason_max:
+        return "", {"reason": f"The note may be at most {reason_max} characters."}
     return note, {}
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask import current_app
 from sqlalchemy import select
 
 from forum import changes, permissions
@@ -26,8 +27,6 @@ from forum.models import Answer, CloseVote, Post, Question, Revision, User, utcn
 from forum.services import browsing, official, posting, reputation
 from forum.services.locking import lock_post, lock_users
 from moderation import audit, closing
-
-REASON_MAX = 300
 
 
 def _question(post: Post) -> Question:
@@ -40,8 +39,9 @@ def clean_reason(value, *, required: bool, field_name: str = "reason") -> str:
     text = " ".join(value.split()) if isinstance(value, str) else ""
     if required and not text:
         raise ValidationError({field_name: "Say why, in a few words."})
-    if len(text) > REASON_MAX:
-        raise ValidationError({field_name: f"Keep the reason under {REASON_MAX} characters."})
+    limit = int(current_app.config["MODERATION_REASON_MAX"])
+    if len(text) > limit:
+        raise ValidationError({field_name: f"Keep the reason under {limit} characters."})
     return text
 
 

@@ -79,6 +79,13 @@ class SearchIndex(Protocol):
         lock* (so the last writer always indexes the latest committed state), then
         upsert or delete each."""
 
+    def queue(self, ids: Iterable[int]) -> None:
+        """Note these threads as changed for a later `apply()` (by any process) to
+        index; the note survives a crash (a file next to the index, or a table)."""
+
+    def pending(self) -> set[int]:
+        """Thread ids queued and not yet applied."""
+
     def upsert_many(self, docs: Iterable[ThreadDoc]) -> int: ...
     def delete(self, thread_id: int) -> None: ...
     def clear(self) -> None: ...
@@ -96,18 +103,32 @@ def snippet_html(snippet: str) -> Markup:
     return Markup(text.replace("\x00s", "<mark>").replace("\x00e", "</mark>"))
 
 
+def _whoosh(config: dict[str, Any]) -> SearchIndex:
+    from search.whoosh_index import WhooshIndex
+
+    return WhooshIndex(config["SEARCH_INDEX_DIR"])
+
+
+def _postgres(config: dict[str, Any]) -> SearchIndex:
+    from search.postgres_index import PostgresIndex
+
+    return PostgresIndex(config["SQLALCHEMY_DATABASE_URI"])
+
+
+#: SEARCH_BACKEND values and how each opens its index (imported only when chosen).
+BACKENDS: dict[str, Callable[[dict[str, Any]], SearchIndex]] = {
+    "whoosh": _whoosh,
+    "postgres": _postgres,
+}
+
+
 def make_index(config: dict[str, Any]) -> SearchIndex:
     backend = config.get("SEARCH_BACKEND", "whoosh")
-    if backend == "whoosh":
-        from search.whoosh_index import WhooshIndex
-
-        return WhooshIndex(config["SEARCH_INDEX_DIR"])
-    if backend == "postgres":
-        from search.postgres_index import PostgresIndex
-
-        return PostgresIndex(config["SQLALCHEMY_DATABASE_URI"])
-    raise ValueError(f"Unknown SEARCH_BACKEND {backend!r}: use 'whoosh' or 'postgres'.")
+    if backend not in BACKENDS:
+        raise ValueError(f"Unknown SEARCH_BACKEND {backend!r}: use "
+                         f"{' or '.join(repr(b) for b in BACKENDS)}.")
+    return BACKENDS[backend](config)
 
 
 __all__ = ["MARK_END", "MARK_START", "SORTS", "Hit", "IndexUnavailable", "Loader", "Query",
-           "Results", "SearchIndex", "ThreadDoc", "make_index", "parse", "snippet_html"]
+           "Results", "BACKENDS", "SearchIndex", "ThreadDoc", "make_index", "parse", "snippet_html"]

@@ -431,6 +431,13 @@ class PostgresIndex:
         except SQLAlchemyError:
             log.warning("search: could not queue %d thread(s) after %s", len(ids), error)
 
+    def queue(self, ids: Iterable[int]) -> None:
+        """Note these threads as changed (the search_pending table) for the next
+        apply(), by any process, to write."""
+        todo = sorted({i for i in ids if 0 < i <= MAX_ID})
+        with self._unavailable("be queued"), self.engine.begin() as conn:
+            self._queue(conn, todo)
+
     def pending(self) -> set[int]:
         """Thread ids queued for the next apply()."""
         with self._unavailable("be read"), self.engine.connect() as conn:

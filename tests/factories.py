@@ -1,4 +1,7 @@
-"""Factory helpers: users with a given reputation, questions, answers."""
+"""Factory helpers: users with a given reputation, questions, answers.
+
+Each is a unit of work of its own, or joins the caller's: inside
+`with changes.writing():` a whole thread is built with one commit."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from functools import cache
 
 from werkzeug.security import generate_password_hash
 
+from forum import changes
 from forum.extensions import db
 from forum.inputs import QuestionDraft
 from forum.models import Post, Tag, User
@@ -23,6 +27,7 @@ def _password_hash() -> str:
     return generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 
 
+@changes.transaction
 def make_user(username: str | None = None, *, role: str = "member", reputation_points: int = 1,
               email: str | None = None) -> User:
     """A user whose reputation comes from a ledger bonus, so recount agrees."""
@@ -37,14 +42,13 @@ def make_user(username: str | None = None, *, role: str = "member", reputation_p
         reputation.award(user.id, reputation.BONUS, post_id=None, actor_id=None,
                          points=reputation_points - 1)
     reputation.refresh(user.id)
-    db.session.commit()
     return user
 
 
+@changes.transaction
 def ensure_tags(*names: str) -> None:
     existing = set(db.session.scalars(db.select(Tag.name).where(Tag.name.in_(names))))
     db.session.add_all(Tag(name=n) for n in names if n not in existing)
-    db.session.commit()
 
 
 QUESTION_BODY = "My laptop drops the Wi-Fi connection every few minutes."

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from forum.inputs import TAG_CHARS
+
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -132,7 +134,7 @@ SCHEMAS: dict[str, Any] = {
         "title": {"type": "string", "minLength": 15, "maxLength": 150},
         "body": {"type": "string", "minLength": 30, "maxLength": 30000},
         "tags": {"type": "array", "minItems": 1, "maxItems": 5,
-                 "items": {"type": "string", "pattern": "^[a-z0-9+#.-]{1,35}$"}},
+                 "items": {"type": "string", "pattern": f"^[{TAG_CHARS}]{{1,35}}$"}},
         "product": {"type": "string"},
     }},
     "Body": {"type": "object", "required": ["body"], "properties": {"body": {"type": "string"}}},

@@ -12,10 +12,11 @@ from datetime import datetime
 from pathlib import Path
 
 from forum.importing.text import fit_body, fit_title, html_to_markdown, plain_text_to_markdown
+from forum.inputs import TAG_CHARS
 from forum.markup import render_markdown
 
 ANSWER_LICENSE = "CC BY-SA (version not recorded per answer; see the thread)"
-_TAG_JUNK = re.compile(r"[^a-z0-9+#.-]+")
+_TAG_JUNK = re.compile(f"[^{TAG_CHARS}]+")
 _HOST = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
 
 

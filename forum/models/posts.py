@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
@@ -117,6 +117,11 @@ class Post(db.Model):
     def thread_ref(self) -> tuple[str, int | None]:
         """The thread this row belongs to, for the unit of work (forum.changes)."""
         return ("thread", self.question_id or self.id)
+
+    @classmethod
+    def listed(cls):
+        """SQL: what readers may see listed (not deleted, not hidden by flags)."""
+        return and_(cls.deleted_at.is_(None), cls.hidden_at.is_(None))
 
 
 class Question(Post):

@@ -64,7 +64,7 @@ PINNED_SORTS = ("newest", "active")        # pinned questions lead these lists
 
 
 def list_questions(query: ListQuery, author_id: int | None = None) -> Page:
-    stmt = select(Question).where(Question.deleted_at.is_(None), Question.hidden_at.is_(None))
+    stmt = select(Question).where(Question.listed())
     if query.sort == "unanswered":
         stmt = stmt.where(Question.answer_count == 0)
     if query.tag:
@@ -109,8 +109,7 @@ def list_questions(query: ListQuery, author_id: int | None = None) -> Page:
 def linked_duplicates(question_id: int, limit: int = 20) -> list[Question]:
     """Questions closed as duplicates of this one, newest first."""
     return list(db.session.scalars(
-        select(Question).where(Question.duplicate_of_id == question_id,
-                               Question.deleted_at.is_(None), Question.hidden_at.is_(None))
+        select(Question).where(Question.duplicate_of_id == question_id, Question.listed())
         .order_by(Question.closed_at.desc(), Question.id.desc()).limit(limit)
     ))
 

@@ -13,11 +13,8 @@ from forum.services.posting import get_question
 FEED_SIZE = 30
 SITEMAP_MAX = 50_000          # the sitemap protocol's limit per file
 
-_LISTED = (Question.deleted_at.is_(None), Question.hidden_at.is_(None))
-
-
 def newest_questions(tag_name: str | None = None) -> tuple[Tag | None, list[Question]]:
-    stmt = select(Question).where(*_LISTED)
+    stmt = select(Question).where(Question.listed())
     tag = None
     if tag_name is not None:
         tag = get_tag(tag_name)
@@ -34,8 +31,7 @@ def question_answers(question_id: int) -> tuple[Question, list[Answer]]:
 
         raise NotFound(f"Question {question_id} does not exist.")
     answers = list(db.session.scalars(
-        select(Answer).where(Answer.question_id == question.id, Answer.deleted_at.is_(None),
-                             Answer.hidden_at.is_(None))
+        select(Answer).where(Answer.question_id == question.id, Answer.listed())
         .order_by(Answer.created_at.desc(), Answer.id.desc()).limit(FEED_SIZE)))
     return question, answers
 
@@ -43,6 +39,6 @@ def question_answers(question_id: int) -> tuple[Question, list[Answer]]:
 def sitemap_rows():
     """(id, slug, last activity) of public threads, most recently active first."""
     return db.session.execute(
-        select(Question.id, Question.slug, Question.last_activity_at).where(*_LISTED)
+        select(Question.id, Question.slug, Question.last_activity_at).where(Question.listed())
         .order_by(Question.last_activity_at.desc()).limit(SITEMAP_MAX)
     ).all()

@@ -86,13 +86,11 @@ def get_index() -> SearchIndex:
 
 # -- rows -> documents -------------------------------------------------------------
 
-# Threads the index and the fallback may show: not deleted, not hidden by flags.
-_LISTED = (Question.deleted_at.is_(None), Question.hidden_at.is_(None))
 
 def _docs(session: Session, ids: list[int]) -> dict[int, ThreadDoc | None]:
     out: dict[int, ThreadDoc | None] = dict.fromkeys(ids)
     questions = session.scalars(
-        select(Question).where(Question.id.in_(ids), *_LISTED)
+        select(Question).where(Question.id.in_(ids), Question.listed())
         .options(selectinload(Question.tags))
     ).all()
     if not questions:
@@ -100,8 +98,7 @@ def _docs(session: Session, ids: list[int]) -> dict[int, ThreadDoc | None]:
     found = [q.id for q in questions]
     answers: dict[int, list[Answer]] = defaultdict(list)
     for answer in session.scalars(
-        select(Answer).where(Answer.question_id.in_(found), Answer.deleted_at.is_(None),
-                             Answer.hidden_at.is_(None))
+        select(Answer).where(Answer.question_id.in_(found), Answer.listed())
         .order_by(Answer.score.desc(), Answer.id)
     ):
         answers[answer.question_id].append(answer)
@@ -136,14 +133,15 @@ def sync_threads(ids: set[int]) -> None:
     failure is logged and never reaches the user; `flask search reindex` (or the
     next rebuild) repairs the index from the database.
 
-    With `SEARCH_SYNC_DELAY` seconds (a backend that can queue: Whoosh) the ids
-    are queued on disk and a thread of this process indexes every change queued
+    With `SEARCH_SYNC_DELAY` seconds (the default on Whoosh) the ids are queued
+    (on disk, or in the postgres backend's table) and a thread of this process
+    indexes every change queued
     meanwhile in one commit: a Whoosh commit writes and merges segments, most of
     the time of posting an answer, and one per request serialised every writer."""
     try:
         index = get_index()
         delay = sync_delay(current_app.config)
-        if delay and hasattr(index, "queue"):
+        if delay:
             index.queue(ids)
             _state().flusher(current_app, delay).poke()
         else:
@@ -209,7 +207,7 @@ def _question_ids(session: Session) -> Iterator[list[int]]:
     last = 0
     while True:
         batch = list(session.scalars(
-            select(Question.id).where(Question.id > last, *_LISTED)
+            select(Question.id).where(Question.id > last, Question.listed())
             .order_by(Question.id).limit(BATCH)
         ))
         if not batch:
@@ -243,7 +241,7 @@ def reindex(progress: Callable[[int], None] | None = None) -> int:
 
 def indexable_count() -> int:
     return db.session.scalar(
-        select(func.count()).select_from(Question).where(*_LISTED)
+        select(func.count()).select_from(Question).where(Question.listed())
     ) or 0
 
 
@@ -338,7 +336,7 @@ def _visible(ids: list[int]) -> dict[int, Question]:
     if not ids:
         return {}
     rows = db.session.scalars(
-        select(Question).where(Question.id.in_(ids), *_LISTED)
+        select(Question).where(Question.id.in_(ids), Question.listed())
         .options(selectinload(Question.tags))
     )
     return {q.id: q for q in rows}
@@ -376,7 +374,7 @@ def _fallback(query: Query, request: SearchRequest) -> SearchPage:
     words = [*query.terms, *query.phrases][:8]
     if not words:
         return page
-    stmt = select(Question).where(*_LISTED, or_(*(
+    stmt = select(Question).where(Question.listed(), or_(*(
         Question.title.ilike(f"%{w}%", escape="\\") for w in
         (x.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for x in words)
     )))
