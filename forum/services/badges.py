@@ -23,6 +23,9 @@ from forum.models import Answer, Flag, Question, Revision, User, UserBadge, utcn
 from forum.signals import forum_event
 
 NECROMANCER_AGE = timedelta(days=60)
+# The question an answer belongs to or is accepted on. Built once: an alias of the
+# single-table Question built per call cost ~10 ms of column adaptation a rule.
+_Q = aliased(Question)
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ def _student(user_id: int) -> list[int]:
 
 
 def _teacher(user_id: int) -> list[int]:
-    q = aliased(Question)
+    q = _Q
     return _once(select(Answer.id).join(q, q.accepted_answer_id == Answer.id)
                  .where(Answer.author_id == user_id, Answer.deleted_at.is_(None),
                         q.author_id != user_id))
@@ -62,7 +65,7 @@ def _scored(min_score: int) -> Callable[[int], list[int]]:
 
 
 def _problem_solver(user_id: int) -> list[int]:
-    q = aliased(Question)
+    q = _Q
     n = db.session.scalar(select(func.count()).select_from(Answer)
                           .join(q, q.accepted_answer_id == Answer.id)
                           .where(Answer.author_id == user_id, Answer.deleted_at.is_(None)))
@@ -82,7 +85,7 @@ def _editor(user_id: int) -> list[int]:
 
 
 def _necromancer(user_id: int) -> list[int]:
-    q = aliased(Question)
+    q = _Q
     rows = db.session.execute(
         select(Answer.id, Answer.created_at, q.created_at).join(q, q.id == Answer.question_id)
         .where(Answer.author_id == user_id, Answer.deleted_at.is_(None), Answer.score >= 5)
