@@ -83,6 +83,8 @@ def test_mixed_writers_on_the_same_threads_get_no_server_error(app):
     and those side effects is retried inside the unit of work, never a 500."""
     import random
 
+    from flask.testing import FlaskClient
+
     from forum.models import Answer, Question
     from forum.services import accounts
 
@@ -100,7 +102,7 @@ def test_mixed_writers_on_the_same_threads_get_no_server_error(app):
 
     def work(n: int, user_id: int) -> None:
         rng = random.Random(n)
-        client = app.test_client()
+        client = FlaskClient(app)       # each request its own app context, so its own session
         headers = {"Authorization": f"Bearer {tokens[user_id]}"}
         with contextlib.suppress(threading.BrokenBarrierError):
             barrier.wait(timeout=30)
@@ -145,3 +147,52 @@ def test_mixed_writers_on_the_same_threads_get_no_server_error(app):
             Answer.question_id == question.id, Answer.deleted_at.is_(None)))
         assert question.answer_count == live
     assert_reputation_matches_ledger()
+
+
+def test_a_deadlock_is_retried_inside_the_unit_of_work(app):
+    """Two writers lock the same two posts in opposite orders: PostgreSQL kills one
+    with a deadlock error, and `changes.transaction` runs that one again instead of
+    failing it. Both writes land exactly once."""
+    from collections import Counter
+
+    from sqlalchemy import update
+
+    from forum import changes
+
+    first, second = make_question(), make_question()
+    ids = {"ab": (first.id, second.id), "ba": (second.id, first.id)}
+    barrier = threading.Barrier(2)
+    attempts: Counter[str] = Counter()
+    outcome: dict[str, object] = {}
+
+    @changes.transaction
+    def touch(name: str) -> None:
+        attempts[name] += 1
+        one, other = ids[name]
+        db.session.execute(select(Post.id).where(Post.id == one).with_for_update()).all()
+        if attempts[name] == 1:             # both hold their first row before either goes on
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait(timeout=10)
+        db.session.execute(select(Post.id).where(Post.id == other).with_for_update()).all()
+        db.session.execute(update(Post).where(Post.id == one)
+                           .values(view_count=Post.view_count + 1))
+
+    def work(name: str) -> None:
+        with app.app_context():
+            try:
+                touch(name)
+                outcome[name] = "ok"
+            except Exception as e:  # noqa: BLE001 - asserted below
+                outcome[name] = e
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=work, args=(name,)) for name in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert outcome == {"ab": "ok", "ba": "ok"}
+    assert sorted(attempts.values()) == [1, 2]          # the deadlock victim ran twice
+    db.session.expire_all()
+    assert [db.session.get(Post, i).view_count for i in (first.id, second.id)] == [1, 1]
