@@ -76,6 +76,7 @@ def init_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from forum.api import bp as api_bp
+    from forum.api import openapi
     from forum.extensions import csrf
     from forum.web import (
         admin,
@@ -101,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     errors.register(app)
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
+    openapi.add_paths(app, openapi.core_paths)
     import moderation
 
     moderation.init_app(app)

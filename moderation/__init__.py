@@ -1,28 +1,29 @@
 """Curating threads and users: flags, closing, duplicates, locks, suspensions,
 the audit log and the moderator pages.
 
+Laid out like `forum`: services at the top level, HTML pages in `moderation.web`,
+the JSON API in `moderation.api`, request parsing in `moderation.inputs`.
+
 The core (`forum`) never imports this package; the app factory calls
-`init_app`, which registers the moderator pages and API.
+`init_app`, which registers the moderator pages and API, and adds the API's
+paths to the OpenAPI document.
 """
 
 
 def init_app(app) -> None:
     """Register moderation's blueprints and hooks on the app."""
+    from forum.api.openapi import add_paths
     from forum.extensions import csrf
-    from moderation import (  # noqa: F401
-        api,
-        api_flags,
-        api_threads,
-        api_users,
-        cli,
-        web_flags,
-        web_log,
-        web_threads,
-        web_users,
-    )
+    from moderation import api, cli
+    from moderation.api import flags as api_flags  # noqa: F401  (routes attach to api.bp)
+    from moderation.api import openapi
+    from moderation.api import threads as api_threads  # noqa: F401
+    from moderation.api import users as api_users  # noqa: F401
+    from moderation.web import flags, log, threads, users
 
-    for module in (web_flags, web_threads, web_users, web_log):
+    for module in (flags, threads, users, log):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
+    add_paths(app, openapi.paths)
     cli.register()

@@ -8,32 +8,20 @@ and its log line commit together; staff actions in the core do the same through
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
 from forum import changes
 from forum.extensions import db
-from forum.models import AuditEntry, User, utcnow
+from forum.models import AuditEntry, User
+from moderation.inputs import LogFilter
 
 
 def record(actor: Any, action: str, target: tuple[str, int], reason: str = "",
            **details: Any) -> AuditEntry:
     """Add one line to the log in the caller's unit of work (it commits with it)."""
     return changes.audit(actor, action, target, reason, **details)
-
-
-@dataclass(frozen=True)
-class LogFilter:
-    actor: str | None = None          # username
-    action: str | None = None         # exact action, or a prefix ending in "."
-    target_type: str | None = None
-    target_id: int | None = None
-    since: datetime | None = None
-    page: int = 1
-    per_page: int = 50
 
 
 def entries(f: LogFilter) -> tuple[list[AuditEntry], int]:
@@ -72,29 +60,3 @@ def details_of(entry: AuditEntry) -> dict[str, Any]:
         return {}
     return value if isinstance(value, dict) else {}
 
-
-def parse_filter(args, per_page: int = 50) -> tuple[LogFilter, dict[str, str]]:
-    """Filters from a query string: actor, action, target ("post:12", "user:3"),
-    days (only the last N days), page. Bad values are reported and ignored."""
-    errors: dict[str, str] = {}
-    actor = (args.get("actor") or "").strip()[:30] or None
-    action = (args.get("action") or "").strip()[:40] or None
-    target_type = target_id = None
-    target = (args.get("target") or "").strip()
-    if target:
-        kind, _, number = target.partition(":")
-        if kind and number.isdigit() and len(number) < 10:
-            target_type, target_id = kind[:16], int(number)
-        else:
-            errors["target"] = "Write the target as type:id, for example post:12 or user:3."
-    since = None
-    days = (args.get("days") or "").strip()
-    if days:
-        if days.isdigit() and 0 < int(days) <= 3650:
-            since = utcnow() - timedelta(days=int(days))
-        else:
-            errors["days"] = "Days must be a whole number from 1 to 3650."
-    page = args.get("page", "1")
-    page = int(page) if str(page).isdigit() and 0 < int(page) < 10_000 else 1
-    return LogFilter(actor=actor, action=action, target_type=target_type, target_id=target_id,
-                     since=since, page=page, per_page=per_page), errors

@@ -12,7 +12,7 @@ import click
 
 from forum.cli import users
 from forum.errors import ForumError, ValidationError
-from moderation import suspensions
+from moderation import inputs, suspensions
 
 
 def _fail(error: ForumError) -> None:
@@ -33,7 +33,7 @@ def suspend(name: str, days: int, reason: str) -> None:
     """Suspend user NAME: they can read but not write, vote or flag."""
     from forum.services import accounts
 
-    suspension, errors = suspensions.parse_suspension({"days": days, "reason": reason})
+    suspension, errors = inputs.parse_suspension({"days": days, "reason": reason})
     try:
         if errors:
             raise ValidationError(errors)
@@ -50,7 +50,7 @@ def unsuspend(name: str, reason: str) -> None:
     """Lift user NAME's suspension."""
     from forum.services import accounts
 
-    note, errors = suspensions.parse_unsuspension({"reason": reason})
+    note, errors = inputs.parse_unsuspension({"reason": reason})
     try:
         if errors:
             raise ValidationError(errors)

@@ -15,7 +15,6 @@ are spent (`spent_at`), so the next round starts from zero.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +28,7 @@ from forum.extensions import db
 from forum.models import CLOSE_REASONS, CloseVote, Post, Question, utcnow
 from forum.services.locking import lock_post
 from moderation import audit
+from moderation.inputs import CloseDraft
 
 REASON_LABELS = {
     "duplicate": "Duplicate: this question already has an answer",
@@ -43,45 +43,6 @@ SHORT_LABELS = {
     "off_topic": "off-topic",
 }
 ACTIONS = ("close", "reopen")
-
-
-@dataclass(frozen=True)
-class CloseDraft:
-    reason: str
-    duplicate_of: int | None = None
-
-
-def parse_close(data: Mapping[str, Any]) -> tuple[CloseDraft | None, dict[str, str]]:
-    """A close vote from a form or a JSON body: a reason, and the original's id
-    (a number, or a question URL) for a duplicate."""
-    reason = data.get("reason")
-    if not isinstance(reason, str) or reason.strip() not in CLOSE_REASONS:
-        return None, {"reason": "Choose a reason: " + ", ".join(CLOSE_REASONS) + "."}
-    reason = reason.strip()
-    if reason != "duplicate":
-        return CloseDraft(reason), {}
-    original = question_id_of(data.get("duplicate_of"))
-    if original is None:
-        return None, {"duplicate_of": "Give the number (or the address) of the question "
-                                      "this one duplicates."}
-    return CloseDraft(reason, original), {}
-
-
-def question_id_of(value: Any) -> int | None:
-    """42, "42", "/questions/42/slug" or a full URL -> 42; anything else -> None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if 0 < value < 2**31 else None
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if "/questions/" in text:
-        text = text.split("/questions/", 1)[1].split("/", 1)[0].split("?", 1)[0]
-    if not text.isdigit() or len(text) > 9:
-        return None
-    number = int(text)
-    return number or None
 
 
 @dataclass

@@ -6,12 +6,9 @@ Every decision writes an audit line in the same transaction as the decision.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, or_, select
@@ -25,9 +22,9 @@ from forum.services import posting
 from forum.services.browsing import may_see_hidden
 from forum.services.locking import lock_post
 from moderation import audit
+from moderation.inputs import FLAG_DECISIONS, Decision, FlagDraft
 
 HIDING_REASONS = ("spam", "abusive")
-DECISIONS = ("helpful", "declined")
 REASON_LABELS = {
     "spam": "Spam",
     "abusive": "Rude or abusive",
@@ -35,100 +32,7 @@ REASON_LABELS = {
     "needs_details": "Needs more detail",
     "other": "Something else",
 }
-TEXT_MIN, TEXT_MAX = 10, 500
-NOTE_MAX = 500
 QUEUE_LIMIT = 100
-
-
-@dataclass(frozen=True)
-class FlagDraft:
-    reason: str
-    text: str = ""
-    duplicate_of: int | None = None
-
-
-def clean_text(value: Any) -> str | None:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        return None
-    return re.sub(r"[ \t]+", " ", value.replace("\r\n", "\n").replace("\x00", "")).strip()
-
-
-def _question_id(value: Any) -> int | None:
-    """A question id from a number, "123", or a link to the question."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value > 0 else None
-    if isinstance(value, str):
-        value = value.strip()
-        match = re.fullmatch(r"#?(\d{1,12})", value) or re.search(r"/questions/(\d{1,12})", value)
-        if match:
-            return int(match.group(1)) or None
-    return None
-
-
-def parse_flag(data: Mapping[str, Any]) -> tuple[FlagDraft | None, dict[str, str]]:
-    """A flag from a form or a JSON object: reason, text, duplicate_of."""
-    errors: dict[str, str] = {}
-    reason = data.get("reason")
-    if not isinstance(reason, str) or reason.strip() not in FLAG_REASONS:
-        errors["reason"] = "Choose a reason: " + ", ".join(FLAG_REASONS) + "."
-        reason = None
-    else:
-        reason = reason.strip()
-    text = clean_text(data.get("text"))
-    if text is None:
-        errors["text"] = "Must be text."
-    elif reason == "other" and len(text) < TEXT_MIN:
-        errors["text"] = (f"Say what is wrong in at least {TEXT_MIN} characters"
-                          f"{f' (it has {len(text)})' if text else ''}.")
-    elif len(text) > TEXT_MAX:
-        errors["text"] = f"At most {TEXT_MAX} characters (it has {len(text)})."
-    duplicate_of = None
-    if reason == "duplicate":
-        raw = data.get("duplicate_of")
-        duplicate_of = _question_id(raw)
-        if duplicate_of is None:
-            errors["duplicate_of"] = ("Give the number (or the link) of the question this one "
-                                      "duplicates." if raw in (None, "") else
-                                      "That is not a question number or a link to a question.")
-    if errors:
-        return None, errors
-    return FlagDraft(reason=reason, text=text or "", duplicate_of=duplicate_of), errors
-
-
-@dataclass(frozen=True)
-class Decision:
-    decision: str
-    note: str = ""
-    flag_id: int | None = None
-
-
-def parse_decision(data: Mapping[str, Any]) -> tuple[Decision | None, dict[str, str]]:
-    """A moderator's decision: helpful or declined ("decline" also works), a note."""
-    errors: dict[str, str] = {}
-    decision = data.get("decision")
-    if isinstance(decision, str):
-        decision = {"decline": "declined"}.get(decision.strip(), decision.strip())
-    if decision not in DECISIONS:
-        errors["decision"] = "The decision must be \"helpful\" or \"declined\"."
-    note = clean_text(data.get("note"))
-    if note is None:
-        errors["note"] = "Must be text."
-    elif len(note) > NOTE_MAX:
-        errors["note"] = f"At most {NOTE_MAX} characters (it has {len(note)})."
-    flag_id = data.get("flag_id")
-    if flag_id in (None, ""):
-        flag_id = None
-    elif isinstance(flag_id, str) and flag_id.strip().isdigit():
-        flag_id = int(flag_id)
-    elif isinstance(flag_id, bool) or not isinstance(flag_id, int):
-        errors["flag_id"] = "Must be a flag id."
-    if errors:
-        return None, errors
-    return Decision(decision=decision, note=note or "", flag_id=flag_id), errors
 
 
 def _thread_id(post: Post) -> int:
@@ -274,7 +178,7 @@ def queue(moderator, limit: int = QUEUE_LIMIT) -> list[FlagGroup]:
         (author_id, status): n for author_id, status, n in db.session.execute(
             select(Post.author_id, Flag.status, func.count(Flag.id))
             .join(Post, Post.id == Flag.post_id)
-            .where(Post.author_id.in_(author_ids), Flag.status.in_(DECISIONS))
+            .where(Post.author_id.in_(author_ids), Flag.status.in_(FLAG_DECISIONS))
             .group_by(Post.author_id, Flag.status)).all()}
     groups = []
     for post_id in top:
@@ -331,7 +235,7 @@ def decide_post(moderator, post_id: int, decision: str, note: str = "") -> list[
     the post is deleted too (its reputation reversed, as any deletion does) and
     stays hidden. declined: the flags are marked declined and a post hidden by
     flags is shown again."""
-    if decision not in DECISIONS:
+    if decision not in FLAG_DECISIONS:
         raise ValidationError({"decision": "The decision must be \"helpful\" or \"declined\"."})
     permissions.require("moderate", moderator)
     post = lock_post(post_id, include_deleted=True)
@@ -355,7 +259,7 @@ def decide_flag(moderator, flag_id: int, decision: str, note: str = "",
     """A decision on one flag. Declining it shows a post hidden by flags again
     once fewer open spam or abuse flags than the threshold remain; marking one
     flag helpful changes nothing else (delete the post with the post decision)."""
-    if decision not in DECISIONS:
+    if decision not in FLAG_DECISIONS:
         raise ValidationError({"decision": "The decision must be \"helpful\" or \"declined\"."})
     permissions.require("moderate", moderator)
     flag = db.session.get(Flag, flag_id)

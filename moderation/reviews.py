@@ -11,9 +11,7 @@ reaches the moderators' queue at /moderation with everything else.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
 
@@ -24,33 +22,10 @@ from forum.models import Flag, Post, Question, ReviewTask, utcnow
 from forum.services import posting
 from forum.services.locking import lock_post
 from moderation import audit
-from moderation.flags import NOTE_MAX, clean_text, posts_with_threads, thread_of
+from moderation.flags import posts_with_threads, thread_of
+from moderation.inputs import REVIEW_DECISIONS, ReviewDecision
 
-DECISIONS = ("approve", "reject")
 QUEUE_LIMIT = 50
-
-
-@dataclass(frozen=True)
-class ReviewDecision:
-    decision: str
-    note: str = ""
-
-
-def parse_decision(data: Mapping[str, Any]) -> tuple[ReviewDecision | None, dict[str, str]]:
-    errors: dict[str, str] = {}
-    decision = data.get("decision")
-    if isinstance(decision, str):
-        decision = decision.strip()
-    if decision not in DECISIONS:
-        errors["decision"] = "The decision must be \"approve\" or \"reject\"."
-    note = clean_text(data.get("note"))
-    if note is None:
-        errors["note"] = "Must be text."
-    elif len(note) > NOTE_MAX:
-        errors["note"] = f"At most {NOTE_MAX} characters (it has {len(note)})."
-    if errors:
-        return None, errors
-    return ReviewDecision(decision=decision, note=note or ""), errors
 
 
 @dataclass
@@ -96,7 +71,7 @@ def _needs_moderator_flag(reviewer, task: ReviewTask, note: str) -> None:
 @changes.transaction
 def decide(reviewer, task_id: int, decision: ReviewDecision) -> ReviewTask:
     """Approve or reject a pending task; one audit line either way."""
-    if decision.decision not in DECISIONS:
+    if decision.decision not in REVIEW_DECISIONS:
         raise ValidationError({"decision": "The decision must be \"approve\" or \"reject\"."})
     permissions.require("review", reviewer)
     task = db.session.get(ReviewTask, task_id)

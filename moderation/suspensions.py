@@ -9,12 +9,10 @@ each change writes an audit line in the same transaction.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, lazyload
 
@@ -24,52 +22,7 @@ from forum.extensions import db
 from forum.models import AuditEntry, Flag, Post, Question, User, utcnow
 from forum.services.locking import lock_users
 from moderation import audit
-
-
-def limits() -> tuple[int, int, int, int]:
-    """(days min, days max, reason min, reason max) from the config."""
-    c = current_app.config
-    return (int(c["SUSPENSION_DAYS_MIN"]), int(c["SUSPENSION_DAYS_MAX"]),
-            int(c["SUSPENSION_REASON_MIN"]), int(c["SUSPENSION_REASON_MAX"]))
-
-
-@dataclass(frozen=True)
-class Suspension:
-    days: int
-    reason: str
-
-
-def parse_suspension(data: Mapping[str, Any]) -> tuple[Suspension | None, dict[str, str]]:
-    """`days` (a whole number, 1–3650 by default) and `reason` (5–500 characters
-    by default), from a form or a JSON body."""
-    days_min, days_max, reason_min, reason_max = limits()
-    errors: dict[str, str] = {}
-    raw_days = data.get("days")
-    days = None
-    if isinstance(raw_days, int) and not isinstance(raw_days, bool):
-        days = raw_days
-    elif isinstance(raw_days, str) and raw_days.strip().isdigit():
-        days = int(raw_days.strip())
-    if days is None or not days_min <= days <= days_max:
-        errors["days"] = f"Days must be a whole number from {days_min} to {days_max}."
-    raw_reason = data.get("reason")
-    reason = raw_reason.strip() if isinstance(raw_reason, str) else ""
-    if not reason_min <= len(reason) <= reason_max:
-        errors["reason"] = (f"Give a reason of {reason_min}–{reason_max} characters: "
-                            f"the user sees it.")
-    if errors:
-        return None, errors
-    return Suspension(days=days, reason=reason), errors
-
-
-def parse_unsuspension(data: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
-    """An optional note on why the suspension ends early (at most 500 characters)."""
-    raw = data.get("reason") if data is not None else None
-    note = raw.strip() if isinstance(raw, str) else ""
-    reason_max = limits()[3]
-    if len(note) > reason_max:
-        return "", {"reason": f"The note may be at most {reason_max} characters."}
-    return note, {}
+from moderation.inputs import Suspension
 
 
 def get_user(user_id: int) -> User:

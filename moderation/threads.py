@@ -26,7 +26,7 @@ from forum.inputs import PostEdit
 from forum.models import Answer, CloseVote, Post, Question, Revision, User, utcnow
 from forum.services import browsing, official, posting, reputation
 from forum.services.locking import lock_post, lock_users
-from moderation import audit, closing
+from moderation import audit, closing, inputs
 
 
 def _question(post: Post) -> Question:
@@ -170,7 +170,7 @@ class MergePlan:
 
 
 def _merge_pair(source_id: int, target_id, *, lock: bool = True) -> tuple[Question, Question]:
-    target_id = closing.question_id_of(target_id)
+    target_id = inputs.question_id_of(target_id)
     if target_id is None:
         raise ValidationError({"into": "Give the number (or the address) of the question "
                                        "to merge into."})

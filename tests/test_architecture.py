@@ -61,3 +61,25 @@ def test_views_hold_no_rules(path):
     source = path.read_text().replace("db.session.rollback()", "")
     for forbidden in ("db.session", "select(", ".commit(", "reputation.award"):
         assert forbidden not in source, f"{path.name} uses {forbidden}"
+
+
+MODERATION_SERVICES = [p for p in modules("moderation")
+                       if p.parent.name == "moderation" and p.stem not in ("__init__", "cli")]
+
+
+@pytest.mark.parametrize("path", MODERATION_SERVICES, ids=str)
+def test_moderation_services_know_nothing_of_requests(path):
+    """Like forum: services and inputs sit under the pages (`moderation.web`) and
+    the API (`moderation.api`), never the other way round."""
+    names = imports_of(path)
+    assert not {n for n in names if n.startswith(
+        ("forum.web", "forum.api", "moderation.web", "moderation.api"))}
+    source = path.read_text()
+    for forbidden in ("from flask import request", "flask.request", "render_template", "flash(",
+                      "session[", "from flask import g"):
+        assert forbidden not in source, f"{path.name} uses {forbidden}"
+
+
+def test_moderation_inputs_import_no_moderation_service():
+    assert not {n for n in imports_of(ROOT / "moderation" / "inputs.py")
+                if top(n) == "moderation"}

@@ -1,12 +1,18 @@
 """The OpenAPI 3 description of API v1, served at /api/v1/openapi.json.
 
-A test compares its paths with the app's routes, so a route cannot be added
-without being described here.
+Each blueprint package that serves part of /api/v1 describes its own paths and
+registers them on the app with `add_paths`: the core's are `core_paths` (added by
+the app factory), moderation's live in `moderation.api.openapi`. The shared
+schemas and helpers are here. A test compares the document's paths with the
+app's routes, so a route cannot be added without being described.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from flask import Flask, current_app
 
 from forum.inputs import TAG_CHARS
 
@@ -293,15 +299,33 @@ def _paths() -> dict[str, Any]:
     }
 
 
-def spec() -> dict[str, Any]:
-    from forum.api import openapi_moderation
+PATHS_KEY = "crowdfix.openapi_paths"
 
+
+def add_paths(app: Flask, paths: Callable[[], dict[str, Any]]) -> None:
+    """Add a blueprint package's paths to the document: each package that serves
+    part of /api/v1 describes its own routes and registers them here."""
+    app.extensions.setdefault(PATHS_KEY, []).append(paths)
+
+
+def core_paths() -> dict[str, Any]:
+    """The paths of the core API (`forum.api`)."""
+    return {**_paths(), **_support_paths(), **_attachment_paths()}
+
+
+def spec(app: Flask | None = None) -> dict[str, Any]:
+    """The document for `app` (default: the current app), from the paths registered
+    with `add_paths`."""
+    app = app or current_app
+    paths: dict[str, Any] = {}
+    for part in app.extensions.get(PATHS_KEY, []):
+        paths.update(part())
     return {
         "openapi": "3.0.3",
         "info": {"title": "Crowdfix API", "version": "1.0.0",
                  "description": "Questions, answers, comments, votes and acceptance. "
                                 "Errors are {\"error\": {\"code\", \"message\"}}."},
-        "paths": {**_paths(), **_support_paths(), **_attachment_paths(), **openapi_moderation.paths()},
+        "paths": paths,
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",

@@ -1,5 +1,6 @@
 """Moderation's part of JSON API v1: the same `/api/v1` prefix, token auth and
-JSON errors as the core API (`forum.api`). Route modules attach to `bp`."""
+JSON errors as the core API (`forum.api`). Route modules (`flags`, `threads`,
+`users`) attach to `bp`; `moderation.api.openapi` describes them."""
 
 from __future__ import annotations
 

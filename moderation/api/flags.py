@@ -11,7 +11,7 @@ from forum.errors import ValidationError
 from forum.models import Flag, Post, Question, ReviewTask
 from forum.services import posting
 from forum.web.limits import limited
-from moderation import flags, reviews
+from moderation import flags, inputs, reviews
 from moderation.api import bp
 
 
@@ -45,7 +45,7 @@ def _flag(f: Flag) -> dict[str, Any]:
 @limited("RATELIMIT_FLAG")
 def flag_post(post_id: int):
     user = api_user()
-    draft = _require(flags.parse_flag(json_body()))
+    draft = _require(inputs.parse_flag(json_body()))
     flag = flags.flag_post(user, post_id, draft)
     return jsonify(id=flag.id, post_id=flag.post_id, reason=flag.reason, status=flag.status), 201
 
@@ -75,7 +75,7 @@ def flag_queue():
 @bp.post("/posts/<int:post_id>/flags/decision")
 def decide_flags(post_id: int):
     user = api_user()
-    decision = _require(flags.parse_decision(json_body()))
+    decision = _require(inputs.parse_flag_decision(json_body()))
     decided = flags.decide(user, post_id, decision)
     post = posting.get_post(post_id, include_deleted=True)
     return jsonify(post_id=post_id, decision=decision.decision,
@@ -101,5 +101,5 @@ def review_queue():
 @bp.post("/reviews/<int:task_id>")
 def decide_review(task_id: int):
     user = api_user()
-    decision = _require(reviews.parse_decision(json_body()))
+    decision = _require(inputs.parse_review_decision(json_body()))
     return jsonify(_task(reviews.decide(user, task_id, decision)))

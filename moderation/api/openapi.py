@@ -1,8 +1,9 @@
-"""OpenAPI paths of moderation's API (routes in the `moderation` package).
+"""OpenAPI paths of moderation's API (the routes in `moderation.api`).
 
 Each part of moderation describes its own routes in its own function; `paths()`
-joins them for `forum.api.openapi.spec()`. The same test that checks the core
-routes checks these: a route cannot exist undocumented.
+joins them, and `moderation.init_app` adds it to the document that
+`forum.api.openapi.spec()` serves. The same test that checks the core routes
+checks these: a route cannot exist undocumented.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from forum.api.openapi import SECURED, WRITE_ERRORS, _body, _errors, _id, _json, _ok, _ref
 
-__all__ = ["SECURED", "WRITE_ERRORS", "_body", "_errors", "_id", "_json", "_ok", "_ref", "paths"]
+__all__ = ["paths"]
 
 
 def _flag_paths() -> dict[str, Any]:

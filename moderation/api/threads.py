@@ -12,7 +12,7 @@ from flask import jsonify, request
 from forum.api import api_user, json_body, serialize
 from forum.errors import ValidationError
 from forum.models import Post, Question
-from moderation import closing, threads
+from moderation import closing, inputs, threads
 from moderation.api import bp
 
 
@@ -49,7 +49,7 @@ def _post_state(post: Post) -> dict[str, Any]:
 @bp.post("/questions/<int:question_id>/close")
 def close(question_id: int):
     user = api_user()
-    draft, errors = closing.parse_close(json_body())
+    draft, errors = inputs.parse_close(json_body())
     if errors:
         raise ValidationError(errors)
     return jsonify(_outcome(closing.vote_to_close(user, question_id, draft)))

@@ -8,7 +8,7 @@ from forum import permissions
 from forum.api import api_user, json_body
 from forum.api.serialize import iso
 from forum.errors import ValidationError
-from moderation import suspensions
+from moderation import inputs, suspensions
 from moderation.api import bp
 
 
@@ -25,7 +25,7 @@ def _suspension(user) -> dict:
 def suspend(user_id: int):
     actor = api_user()
     permissions.require("moderate", actor)
-    suspension, errors = suspensions.parse_suspension(json_body())
+    suspension, errors = inputs.parse_suspension(json_body())
     if errors:
         raise ValidationError(errors)
     return jsonify(_suspension(suspensions.suspend_user(actor, user_id, suspension)))
@@ -36,7 +36,7 @@ def unsuspend(user_id: int):
     actor = api_user()
     permissions.require("moderate", actor)
     data = json_body() if request.get_data() else {}
-    note, errors = suspensions.parse_unsuspension(data)
+    note, errors = inputs.parse_unsuspension(data)
     if errors:
         raise ValidationError(errors)
     return jsonify(_suspension(suspensions.unsuspend_user(actor, user_id, note)))

@@ -13,7 +13,7 @@ from forum.services import posting
 from forum.web.context import question_url
 from forum.web.errors import wants_json
 from forum.web.limits import limited
-from moderation import flags, reviews
+from moderation import flags, inputs, reviews
 
 bp = Blueprint("mod_flags", __name__)
 
@@ -29,7 +29,7 @@ def _post_url(post) -> str:
 @limited("RATELIMIT_FLAG")
 def flag(post_id: int):
     post = posting.get_post(post_id)
-    draft, errors = flags.parse_flag(request.form)
+    draft, errors = inputs.parse_flag(request.form)
     if not errors:
         try:
             flags.flag_post(current_user, post_id, draft)
@@ -63,7 +63,7 @@ def queue():
 @bp.route("/moderation/posts/<int:post_id>/decision", methods=["POST"])
 @login_required
 def decide(post_id: int):
-    decision, errors = flags.parse_decision(request.form)
+    decision, errors = inputs.parse_flag_decision(request.form)
     if errors:
         raise ValidationError(errors)
     decided = flags.decide(current_user, post_id, decision)
@@ -98,7 +98,7 @@ def _edit_diff(item: reviews.ReviewItem) -> dict:
 @bp.route("/moderation/review/<int:task_id>", methods=["POST"])
 @login_required
 def review_decide(task_id: int):
-    decision, errors = reviews.parse_decision(request.form)
+    decision, errors = inputs.parse_review_decision(request.form)
     if errors:
         raise ValidationError(errors)
     task = reviews.decide(current_user, task_id, decision)

@@ -8,7 +8,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from forum import permissions
-from moderation import audit
+from moderation import audit, inputs
 
 bp = Blueprint("mod_log", __name__)
 
@@ -17,7 +17,7 @@ bp = Blueprint("mod_log", __name__)
 @login_required
 def log():
     permissions.require("moderate", current_user)
-    log_filter, errors = audit.parse_filter(request.args)
+    log_filter, errors = inputs.parse_log_filter(request.args)
     entries, total = audit.entries(log_filter)
     return render_template(
         "moderation/log.html", entries=entries, total=total, errors=errors,

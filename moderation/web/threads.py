@@ -17,7 +17,7 @@ from forum.errors import Conflict, ValidationError
 from forum.models import Question
 from forum.services import posting
 from forum.web.context import question_url
-from moderation import closing, threads
+from moderation import closing, inputs, threads
 
 bp = Blueprint("mod_threads", __name__, url_prefix="/moderation")
 
@@ -70,7 +70,7 @@ def _vote_message(outcome: closing.Outcome) -> str:
 @login_required
 def close(question_id: int):
     def act():
-        draft, errors = closing.parse_close(request.form)
+        draft, errors = inputs.parse_close(request.form)
         if errors:
             raise ValidationError(errors)
         return _vote_message(closing.vote_to_close(current_user, question_id, draft))

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from forum import permissions
 from forum.errors import ValidationError
-from moderation import suspensions
+from moderation import inputs, suspensions
 
 bp = Blueprint("mod_users", __name__)
 
@@ -32,7 +32,7 @@ def user(user_id: int):
 @login_required
 def suspend(user_id: int):
     permissions.require("moderate", current_user)
-    suspension, errors = suspensions.parse_suspension(request.form)
+    suspension, errors = inputs.parse_suspension(request.form)
     if not errors:
         try:
             target = suspensions.suspend_user(current_user, user_id, suspension)
@@ -49,7 +49,7 @@ def suspend(user_id: int):
 @login_required
 def unsuspend(user_id: int):
     permissions.require("moderate", current_user)
-    note, errors = suspensions.parse_unsuspension({"reason": request.form.get("note")})
+    note, errors = inputs.parse_unsuspension({"reason": request.form.get("note")})
     if errors:
         return _page(user_id, request.form, {"note": errors["reason"]}, 422)
     target = suspensions.unsuspend_user(current_user, user_id, note)

@@ -12,7 +12,7 @@ from forum.inputs import KnownIssueDraft
 from forum.models import AuditEntry
 from forum.models.moderation import AppendOnly
 from forum.services import known_issues, official
-from moderation import audit
+from moderation import audit, inputs
 from tests.factories import make_answer, make_question, make_user
 
 
@@ -54,11 +54,11 @@ def test_filters(app):
     audit.record(mod, "user.suspended", ("user", 5), "spam")
     audit.record(other, "post.locked", ("post", 2))
     db.session.commit()
-    rows, total = audit.entries(audit.LogFilter(actor="MOD_A"))
+    rows, total = audit.entries(inputs.LogFilter(actor="MOD_A"))
     assert total == 2 and {r.action for r in rows} == {"post.locked", "user.suspended"}
-    rows, total = audit.entries(audit.LogFilter(action="post."))
+    rows, total = audit.entries(inputs.LogFilter(action="post."))
     assert total == 2 and [r.target_id for r in rows] == [2, 1]
-    rows, total = audit.entries(audit.LogFilter(target_type="user", target_id=5))
+    rows, total = audit.entries(inputs.LogFilter(target_type="user", target_id=5))
     assert total == 1 and rows[0].reason == "spam"
 
 

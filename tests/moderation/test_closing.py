@@ -14,8 +14,8 @@ from forum.extensions import db
 from forum.inputs import SearchRequest
 from forum.models import AuditEntry, CloseVote, Question, utcnow
 from forum.services import posting, searching
-from moderation import closing
-from moderation.closing import CloseDraft
+from moderation import closing, inputs
+from moderation.inputs import CloseDraft
 from tests.factories import make_question, make_user
 
 needs_pg = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"),
@@ -185,13 +185,13 @@ def test_duplicate_of_a_duplicate_points_at_its_original(app):
 
 
 def test_parse_close():
-    assert closing.parse_close({"reason": "off_topic"}) == (CloseDraft("off_topic"), {})
-    assert closing.parse_close({"reason": "duplicate", "duplicate_of": "/questions/12/x"}) == (
+    assert inputs.parse_close({"reason": "off_topic"}) == (CloseDraft("off_topic"), {})
+    assert inputs.parse_close({"reason": "duplicate", "duplicate_of": "/questions/12/x"}) == (
         CloseDraft("duplicate", 12), {})
-    assert closing.parse_close({"reason": "duplicate", "duplicate_of": 7})[0].duplicate_of == 7
-    assert "duplicate_of" in closing.parse_close({"reason": "duplicate", "duplicate_of": "x"})[1]
-    assert "reason" in closing.parse_close({"reason": "boring"})[1]
-    assert "reason" in closing.parse_close({})[1]
+    assert inputs.parse_close({"reason": "duplicate", "duplicate_of": 7})[0].duplicate_of == 7
+    assert "duplicate_of" in inputs.parse_close({"reason": "duplicate", "duplicate_of": "x"})[1]
+    assert "reason" in inputs.parse_close({"reason": "boring"})[1]
+    assert "reason" in inputs.parse_close({})[1]
 
 
 # -- pages ---------------------------------------------------------------------------

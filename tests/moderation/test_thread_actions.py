@@ -14,7 +14,7 @@ from forum.extensions import db
 from forum.inputs import PostEdit
 from forum.models import Answer, AuditEntry, Post, Question, ReputationEvent, Tag, User, utcnow
 from forum.services import accepting, posting, reputation, voting
-from moderation import closing, threads
+from moderation import closing, inputs, threads
 from tests.factories import ensure_tags, make_answer, make_question, make_user
 
 
@@ -274,7 +274,7 @@ def test_merge_into_a_thread_with_an_accepted_answer_unaccepts_the_moved_one(app
 def test_merge_refuses_bad_targets(app):
     source, other, dup = make_question(), make_question(), make_question()
     moderator = make_user(role="moderator")
-    closing.vote_to_close(moderator, dup.id, closing.CloseDraft("duplicate", other.id))
+    closing.vote_to_close(moderator, dup.id, inputs.CloseDraft("duplicate", other.id))
     for into, message in [(source.id, "itself"), (999999, "no question"), ("x", "number"),
                           (dup.id, f"question {other.id} instead")]:
         with pytest.raises(ValidationError, match=message):
@@ -363,7 +363,7 @@ ACTIONS = {
     "rollback": lambda u, q: (posting.edit_post(q.author, q.id, PostEdit(
         None, "A different body that is long enough to be a body.", None, "")),
         threads.rollback(u, q.id, 1)),
-    "close": lambda u, q: closing.vote_to_close(u, q.id, closing.CloseDraft("off_topic")),
+    "close": lambda u, q: closing.vote_to_close(u, q.id, inputs.CloseDraft("off_topic")),
 }
 ALLOWED = {
     "member": set(),
