@@ -63,7 +63,6 @@ TRANSACTION_RETRIES = 3
 
 _DEPTH = "crowdfix.uow.depth"
 _THREADS = "crowdfix.uow.threads"            # changed in the open transaction
-_POSTS = "crowdfix.uow.posts"                # post ids whose thread is looked up at flush
 _CALLBACKS = "crowdfix.uow.callbacks"
 _COMMITTED = "crowdfix.uow.committed"        # (threads, callbacks) of the commit just made
 _UNTRACKED = "crowdfix.uow.untracked"
