@@ -48,9 +48,9 @@ def worker_exit(server, worker):
     if app is None or not hasattr(app, "app_context"):
         return
     try:
-        from forum.services import views
+        from forum.infra import view_counts
 
         with app.app_context():
-            views.flush()
+            view_counts.flush()
     except Exception as e:      # noqa: BLE001 - a worker on its way out logs and goes
         server.log.warning("could not flush view counts: %s", e)

@@ -118,12 +118,12 @@ def register_caching(app: Flask) -> None:
     """Anonymous thread pages cached and invalidated after each commit that changes
     a thread; batched view counts; health checks and request ids (forum.web.ops)."""
     from forum import changes
-    from forum.services import caching, views
+    from forum.infra import page_cache, view_counts
     from forum.web import http_cache, ops
 
-    caching.init_app(app)
-    views.init_app(app)
-    changes.add_listener(app, caching.threads_changed)
+    page_cache.init_app(app)
+    view_counts.init_app(app)
+    changes.add_listener(app, page_cache.threads_changed)
     http_cache.register(app)
     ops.init_app(app)
 

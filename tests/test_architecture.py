@@ -16,6 +16,8 @@ def imports_of(path: Path) -> set[str]:
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
+            # `from forum import services` imports forum.services
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
 
 
@@ -47,6 +49,13 @@ def test_services_and_models_know_nothing_of_requests(path):
     for forbidden in ("from flask import request", "flask.request", "render_template", "flash(",
                       "session[", "from flask import g"):
         assert forbidden not in source, f"{path.name} uses {forbidden}"
+
+
+@pytest.mark.parametrize("path", modules("forum/infra"), ids=str)
+def test_infra_serves_the_rules_and_imports_none(path):
+    """Plumbing (caches, counters, transports) sits under the services, the pages and the API."""
+    names = imports_of(path)
+    assert not {n for n in names if n.startswith(("forum.services", "forum.web", "forum.api"))}
 
 
 @pytest.mark.parametrize("path", modules("forum/models"), ids=str)

@@ -16,9 +16,10 @@ from sqlalchemy.orm import aliased, selectinload
 
 from forum.errors import NotFound
 from forum.extensions import db
+from forum.infra import page_cache
 from forum.inputs import ListQuery
 from forum.models import Answer, Comment, Follow, MeToo, Post, Question, Tag, User, question_tags
-from forum.services import attachments, caching, voting
+from forum.services import attachments, voting
 
 
 @dataclass
@@ -74,10 +75,10 @@ def list_questions(query: ListQuery, author_id: int | None = None) -> Page:
     if author_id is not None:
         stmt = stmt.where(Question.author_id == author_id)
     pins = author_id is None and query.sort in PINNED_SORTS
-    # Counts are cached until the next change to any thread (caching.list_counts).
+    # Counts are cached until the next change to any thread (page_cache.list_counts).
     counted = f"{query.sort == 'unanswered'}:{query.tag or ''}:{author_id or ''}:{pins}"
     if not pins:
-        total = caching.list_counts(counted, lambda: db.session.scalar(
+        total = page_cache.list_counts(counted, lambda: db.session.scalar(
             select(func.count()).select_from(stmt.subquery())))
         items = list(db.session.scalars(
             stmt.order_by(*ORDERS[query.sort])
@@ -88,7 +89,7 @@ def list_questions(query: ListQuery, author_id: int | None = None) -> Page:
     # page 1 and are left out of the ordinary rows on every page.
     place = query.tag or ""
     sub = stmt.subquery()
-    total, pinned_count = caching.list_counts(counted, lambda: tuple(db.session.execute(select(
+    total, pinned_count = page_cache.list_counts(counted, lambda: tuple(db.session.execute(select(
         func.count(), func.coalesce(func.sum(case((and_(
             sub.c.pinned_at.is_not(None), func.coalesce(sub.c.pinned_tag, "") == place), 1),
             else_=0)), 0),

@@ -1,19 +1,15 @@
-"""Mail: the outbox and its delivery over SMTP.
+"""Mail: what goes into the outbox, and unsubscribing.
 
 Nothing is sent inside a request: notifications queue rows in `outbox`, and
-`flask mail send` (run it from cron or a systemd timer every minute) delivers
-them to `MAIL_URL`, and builds the daily digests. Every mail carries an
-unsubscribe link (and a List-Unsubscribe header) that turns mail off for that
-user without logging in.
+`flask mail send` (run it from cron or a systemd timer every minute) builds the
+daily digests and delivers the outbox to `MAIL_URL` (the SMTP transport is
+`forum.infra.smtp`). Every mail carries an unsubscribe link (and a
+List-Unsubscribe header) that turns mail off for that user without logging in.
 """
 
 from __future__ import annotations
 
-import smtplib
-from dataclasses import dataclass
 from datetime import timedelta
-from email.message import EmailMessage
-from urllib.parse import unquote, urlsplit
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -22,9 +18,9 @@ from sqlalchemy import select
 from forum import changes
 from forum.errors import NotFound
 from forum.extensions import db
+from forum.infra import smtp
+from forum.infra.smtp import SendReport
 from forum.models import Notification, OutboxMail, User, utcnow
-
-MAX_ATTEMPTS = 5
 
 
 def _serializer() -> URLSafeSerializer:
@@ -107,61 +103,13 @@ def queue_digests() -> int:
     return queued
 
 
-@dataclass(frozen=True)
-class SendReport:
-    sent: int
-    failed: int
-    pending: int
-
-
-def _connect(url: str) -> smtplib.SMTP:
-    parts = urlsplit(url)
-    if parts.scheme not in ("smtp", "smtps"):
-        raise ValueError("MAIL_URL must look like smtp://host:port or smtps://host:port")
-    host, port = parts.hostname or "127.0.0.1", parts.port
-    if parts.scheme == "smtps":
-        server: smtplib.SMTP = smtplib.SMTP_SSL(host, port or 465, timeout=20)
-    else:
-        server = smtplib.SMTP(host, port or 25, timeout=20)
-    if parts.username:
-        server.login(unquote(parts.username), unquote(parts.password or ""))
-    return server
+def _list_unsubscribe(row: OutboxMail) -> dict[str, str]:
+    user = db.session.get(User, row.user_id) if row.user_id else None
+    return {"List-Unsubscribe": f"<{unsubscribe_url(user)}>"} if user is not None else {}
 
 
 def send_pending(limit: int = 500) -> SendReport:
-    """Deliver queued mail over MAIL_URL. A failed message is retried on the next
-    run, up to MAX_ATTEMPTS times; its error is kept on the row."""
-    url = current_app.config.get("MAIL_URL")
-    if not url:
-        raise ValueError("MAIL_URL is not set: mail stays in the outbox.")
-    rows = list(db.session.scalars(
-        select(OutboxMail).where(OutboxMail.sent_at.is_(None), OutboxMail.attempts < MAX_ATTEMPTS)
-        .order_by(OutboxMail.created_at, OutboxMail.id).limit(limit)
-    ))
-    sent = failed = 0
-    if rows:
-        with _connect(url) as server:
-            for row in rows:
-                message = EmailMessage()
-                message["From"] = current_app.config["MAIL_FROM"]
-                message["To"] = row.to_addr
-                message["Subject"] = row.subject
-                if row.user_id:
-                    user = db.session.get(User, row.user_id)
-                    if user is not None:
-                        message["List-Unsubscribe"] = f"<{unsubscribe_url(user)}>"
-                message.set_content(row.body)
-                with changes.writing():         # one message, one commit: never sent twice
-                    row.attempts += 1
-                    try:
-                        server.send_message(message)
-                    except smtplib.SMTPException as e:
-                        row.last_error = str(e)[:500]
-                        failed += 1
-                    else:
-                        row.sent_at = utcnow()
-                        row.last_error = None
-                        sent += 1
-    pending = db.session.query(OutboxMail).filter(OutboxMail.sent_at.is_(None),
-                                                  OutboxMail.attempts < MAX_ATTEMPTS).count()
-    return SendReport(sent=sent, failed=failed, pending=pending)
+    """Deliver the outbox over MAIL_URL (`forum.infra.smtp`), each message with
+    its List-Unsubscribe header. Failed messages are retried on later runs, up to
+    `smtp.MAX_ATTEMPTS` times."""
+    return smtp.send_pending(_list_unsubscribe, limit=limit)

@@ -3,7 +3,7 @@
 Anonymous readers get a weak `ETag` (a hash of the page) and `Last-Modified`
 (when the thread last changed), `Cache-Control: public, max-age=0,
 must-revalidate`, and a 304 when their copy is current; the rendered page comes
-from `forum.services.caching` when nothing changed since it was stored.
+from `forum.infra.page_cache` when nothing changed since it was stored.
 Signed-in readers get `Cache-Control: private, no-store` and never a 304: their
 page has their votes, their buttons and a CSRF token.
 
@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from flask import Flask, Response, g, make_response, request, session
 from flask_login import current_user
 
-from forum.services import caching, views
+from forum.infra import page_cache, view_counts
 
 PUBLIC = "public, max-age=0, must-revalidate"
 PRIVATE = "private, no-store"
@@ -30,14 +30,14 @@ def _anonymous() -> bool:
             and "_flashes" not in session)
 
 
-def _not_modified(page: caching.CachedPage) -> bool:
+def _not_modified(page: page_cache.CachedPage) -> bool:
     if request.if_none_match:
         return request.if_none_match.contains_weak(page.etag)
     since = request.if_modified_since
     return since is not None and int(page.last_modified) <= since.timestamp()
 
 
-def _respond(page: caching.CachedPage) -> Response:
+def _respond(page: page_cache.CachedPage) -> Response:
     if _not_modified(page):
         response = Response(status=304)
     else:
@@ -53,16 +53,16 @@ def _anonymous_cached(scope: str, view, args, kwargs, on_read=None) -> Response:
     """The view's response for an anonymous reader, from the cache when the scope
     has not changed since it was stored."""
     variant = request.full_path
-    version = caching.version(scope)        # before reading the database
-    page = caching.get_page(scope, version, variant)
+    version = page_cache.version(scope)        # before reading the database
+    page = page_cache.get_page(scope, version, variant)
     if page is None:
         g.crowdfix_public_page = True
         response = make_response(view(*args, **kwargs))
         if (response.status_code != 200 or session.modified
                 or "Set-Cookie" in response.headers or response.is_streamed):
             return response
-        page = caching.make_page(response.get_data(), version, response.mimetype)
-        caching.store_page(scope, version, variant, page)
+        page = page_cache.make_page(response.get_data(), version, response.mimetype)
+        page_cache.store_page(scope, version, variant, page)
     if on_read is not None:
         on_read()
     return _respond(page)
@@ -83,10 +83,10 @@ def thread_page(view):
         if not _anonymous():
             response = _private(view, args, kwargs)
             if response.status_code == 200:
-                views.count_view(thread_id)
+                view_counts.count_view(thread_id)
             return response
-        return _anonymous_cached(caching.thread_scope(thread_id), view, args, kwargs,
-                                 on_read=lambda: views.count_view(thread_id))
+        return _anonymous_cached(page_cache.thread_scope(thread_id), view, args, kwargs,
+                                 on_read=lambda: view_counts.count_view(thread_id))
 
     return wrapper
 
@@ -98,7 +98,7 @@ def list_page(view):
     def wrapper(*args, **kwargs):
         if not _anonymous():
             return _private(view, args, kwargs)
-        return _anonymous_cached(caching.LISTS, view, args, kwargs)
+        return _anonymous_cached(page_cache.LISTS, view, args, kwargs)
 
     return wrapper
 

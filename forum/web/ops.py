@@ -24,7 +24,8 @@ from flask import Blueprint, Flask, current_app, g, jsonify, request
 from flask.cli import AppGroup
 from flask_login import current_user
 
-from forum.services import health, views
+from forum.infra import health, view_counts
+from forum.services import searching
 
 bp = Blueprint("ops", __name__)
 log = logging.getLogger("crowdfix.request")
@@ -39,7 +40,7 @@ def healthz():
 @bp.route("/readyz")
 def readyz():
     failed = {name: why for name, why in (("database", health.check_database()),
-                                          ("search", health.check_search())) if why}
+                                          ("search", health.check_search(searching.get_index))) if why}
     if failed:
         return jsonify(status="unavailable", failed=failed), 503
     return jsonify(status="ok")
@@ -104,7 +105,7 @@ views_cli = AppGroup("views", help="View counts.")
 @views_cli.command("flush")
 def flush_views():
     """Write the view counts counted so far to the database."""
-    click.echo(f"{views.flush()} views written")
+    click.echo(f"{view_counts.flush()} views written")
 
 
 def init_app(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""What the page cache's freshness check costs a read: `caching.version(scope)`,
+"""What the page cache's freshness check costs a read: `page_cache.version(scope)`,
 on the embedded default (tokens in files every worker shares) and, when Redis
 answers on 127.0.0.1:6379, on Redis (database 13, flushed before and after).
 
@@ -29,7 +29,7 @@ def _redis_answers() -> bool:
 
 def measure(config: dict, threads: int, reads: int) -> dict[str, float]:
     from forum.app import create_app
-    from forum.services import caching
+    from forum.infra import page_cache
 
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({
@@ -39,18 +39,18 @@ def measure(config: dict, threads: int, reads: int) -> dict[str, float]:
         })
         rng = random.Random(7)
         with app.app_context():
-            caching.threads_changed(set(range(1, threads + 1)))
+            page_cache.threads_changed(set(range(1, threads + 1)))
             ids = [rng.randint(1, threads) for _ in range(reads)]
             hits = []
             for thread_id in ids:
                 started = time.perf_counter_ns()
-                caching.version(caching.thread_scope(thread_id))
+                page_cache.version(page_cache.thread_scope(thread_id))
                 hits.append(time.perf_counter_ns() - started)
             after_change = []
             for thread_id in ids[: reads // 10]:
-                caching.threads_changed({thread_id})
+                page_cache.threads_changed({thread_id})
                 started = time.perf_counter_ns()
-                caching.version(caching.thread_scope(thread_id))
+                page_cache.version(page_cache.thread_scope(thread_id))
                 after_change.append(time.perf_counter_ns() - started)
             if config.get("CACHE_REDIS_URL"):
                 from forum.extensions import cache
@@ -70,7 +70,7 @@ def main() -> None:
     stores = [("files (embedded default)", {})]
     if _redis_answers():
         stores.append(("redis", {"CACHE_REDIS_URL": "redis://127.0.0.1:6379/13"}))
-    print(f"caching.version(): {args.reads} checks over {args.threads} threads")
+    print(f"page_cache.version(): {args.reads} checks over {args.threads} threads")
     for name, config in stores:
         figures = measure(config, args.threads, args.reads)
         print(f"  {name:26} median {figures['median_us']:7.1f} us   "

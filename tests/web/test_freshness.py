@@ -1,7 +1,7 @@
 """Every write shows on the next anonymous read, although anonymous pages are cached.
 
 Anonymous readers get the thread page (`/questions/<id>/<slug>`) and the question
-lists (`/`) from a server-side cache (`forum.services.caching`,
+lists (`/`) from a server-side cache (`forum.infra.page_cache`,
 `forum.web.http_cache`): a page is stored under the thread's version token, and a
 write must replace that token (and the lists' token) once it commits, or the
 readers keep getting the page as it was before the write.

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from forum.services import health
+from forum.infra import health
 
 
 def test_healthz(client):
@@ -23,7 +23,7 @@ def test_readyz_when_database_and_search_answer(client):
 
 @pytest.mark.parametrize("part", ["database", "search"])
 def test_readyz_names_the_part_that_failed(client, monkeypatch, part):
-    monkeypatch.setattr(health, f"check_{part}", lambda: "OperationalError")
+    monkeypatch.setattr(health, f"check_{part}", lambda *_: "OperationalError")
     r = client.get("/readyz")
     assert r.status_code == 503
     assert r.get_json()["failed"] == {part: "OperationalError"}

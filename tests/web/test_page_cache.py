@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import event
 
 from forum.extensions import db
+from forum.infra import view_counts
 from forum.models import Question
-from forum.services import views
 from tests.factories import make_answer, make_question, make_user
 
 
@@ -89,9 +89,9 @@ def test_second_anonymous_read_does_not_touch_the_database(app, reader):
 
 def test_cache_off_still_renders_and_validates(app, reader):
     app.config["CACHE_ENABLED"] = False
-    from forum.services import caching
+    from forum.infra import page_cache
 
-    caching.init_app(app)           # NullCache
+    page_cache.init_app(app)           # NullCache
     q = make_question()
     with Statements() as first:
         r = reader.get(url(q))
@@ -160,21 +160,21 @@ def test_views_are_counted_in_batches(app, reader):
             reader.get(url(q))
     updates = [s for s in seen if s.lstrip().upper().startswith("UPDATE")]
     assert len(updates) <= 2, updates
-    views.flush()
+    view_counts.flush()
     db.session.expire_all()
     assert db.session.get(Question, q_id).view_count == 50
-    assert views.unflushed(q_id) == 0
+    assert view_counts.unflushed(q_id) == 0
 
 
 def test_views_flush_every_n(app, reader):
-    app.extensions[views.EXTENSION].every = 10
+    app.extensions[view_counts.EXTENSION].every = 10
     q = make_question()
     q_id = q.id
     for _ in range(25):
         reader.get(url(q))
     db.session.expire_all()
     assert db.session.get(Question, q_id).view_count == 20
-    assert views.unflushed(q_id) == 5
+    assert view_counts.unflushed(q_id) == 5
 
 
 def test_views_flush_command(app, reader):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import text
 
 from forum.extensions import db
@@ -17,13 +20,14 @@ def check_database() -> str | None:
         return type(e).__name__
 
 
-def check_search() -> str | None:
-    """None when the index answers a trivial query, else what went wrong."""
-    from forum.services import searching
+def check_search(get_index: Callable[[], Any]) -> str | None:
+    """None when the index `get_index()` returns (the search service's, passed in:
+    infrastructure does not import the services) answers a trivial query, else
+    what went wrong."""
     from search.query import parse
 
     try:
-        searching.get_index().search(parse("healthcheck"), page=1, per_page=1)
+        get_index().search(parse("healthcheck"), page=1, per_page=1)
         return None
     except Exception as e:      # noqa: BLE001
         return type(e).__name__
