@@ -18,7 +18,8 @@ from forum.models import ROLES
 users = AppGroup("users", help="Create users, issue API tokens, rebuild reputation, suspend.")
 
 
-def _fail(error: ForumError) -> None:
+def fail(error: ForumError) -> None:
+    """Print a service error (each field of a validation error on its own line), exit 1."""
     if isinstance(error, ValidationError):
         for field, message in error.errors.items():
             click.echo(f"{field}: {message}", err=True)
@@ -44,7 +45,7 @@ def create_user(name: str, email: str, password: str, role: str) -> None:
             raise ValidationError(errors)
         user = accounts.register_user(registration, role=role)
     except ForumError as e:
-        _fail(e)
+        fail(e)
     click.echo(f"Created {user.role} {user.username} (id {user.id}).")
 
 
@@ -58,7 +59,7 @@ def issue_token(name: str, label: str) -> None:
     try:
         user = accounts.find_user(name)
     except ForumError as e:
-        _fail(e)
+        fail(e)
     click.echo(accounts.issue_token(user, label))
 
 
@@ -81,7 +82,7 @@ def set_role(name: str, role: str) -> None:
     try:
         user = accounts.set_role(accounts.find_user(name), role)
     except ForumError as e:
-        _fail(e)
+        fail(e)
     click.echo(f"{user.username} is now {user.role}.")
 
 

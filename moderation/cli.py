@@ -10,18 +10,9 @@ from __future__ import annotations
 
 import click
 
-from forum.cli import users
+from forum.cli import fail, users
 from forum.errors import ForumError, ValidationError
 from moderation import inputs, suspensions
-
-
-def _fail(error: ForumError) -> None:
-    if isinstance(error, ValidationError):
-        for field, message in error.errors.items():
-            click.echo(f"{field}: {message}", err=True)
-    else:
-        click.echo(error.message, err=True)
-    raise SystemExit(1)
 
 
 @click.command("suspend")
@@ -39,7 +30,7 @@ def suspend(name: str, days: int, reason: str) -> None:
             raise ValidationError(errors)
         user = suspensions.suspend_user(None, accounts.find_user(name).id, suspension)
     except ForumError as e:
-        _fail(e)
+        fail(e)
     click.echo(f"{user.username} is suspended until {user.suspended_until:%Y-%m-%d %H:%M} UTC.")
 
 
@@ -56,7 +47,7 @@ def unsuspend(name: str, reason: str) -> None:
             raise ValidationError(errors)
         user = suspensions.unsuspend_user(None, accounts.find_user(name).id, note)
     except ForumError as e:
-        _fail(e)
+        fail(e)
     click.echo(f"{user.username} is no longer suspended.")
 
 
