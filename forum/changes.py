@@ -175,11 +175,6 @@ def untracked() -> Iterator[None]:
         info[_UNTRACKED] = before
 
 
-def pending() -> set[int]:
-    """Threads marked changed in the open transaction (flushed so far, or marked)."""
-    return set(db.session().info.get(_THREADS, set()))
-
-
 def add_listener(app, listener: Listener) -> None:
     app.extensions.setdefault(EXTENSION, []).append(listener)
 

@@ -20,27 +20,21 @@ from tests.factories import make_answer, make_question, make_user
 ALL = DeskFilters()
 
 
-def changes_commit() -> None:
-    """Commit now, or leave it to the enclosing unit of work (`_seed_desk`)."""
-    if not changes.in_unit():
-        db.session.commit()
-
-
 def me_too(question, *, days_ago: float = 0, user=None):
     """A "me too" row `days_ago` days old, and the question's all-time count."""
     user = user or make_user()
-    db.session.add(MeToo(question_id=question.id, user_id=user.id,
-                         created_at=utcnow() - timedelta(days=days_ago)))
-    question.me_too_count += 1
-    changes_commit()
+    with changes.writing():             # commits, or joins `_seed_desk`'s unit
+        db.session.add(MeToo(question_id=question.id, user_id=user.id,
+                             created_at=utcnow() - timedelta(days=days_ago)))
+        question.me_too_count += 1
 
 
 def known(question, state, marker, *, fixed_in=None, reference="ENG-1", updated_days_ago=0):
     when = utcnow() - timedelta(days=updated_days_ago)
-    db.session.add(KnownIssue(question_id=question.id, state=state, reference=reference,
-                              fixed_in=fixed_in, marked_by_id=marker.id, created_at=when,
-                              updated_at=when))
-    changes_commit()
+    with changes.writing():
+        db.session.add(KnownIssue(question_id=question.id, state=state, reference=reference,
+                                  fixed_in=fixed_in, marked_by_id=marker.id, created_at=when,
+                                  updated_at=when))
 
 
 def aged(question, days: float):
