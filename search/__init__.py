@@ -13,6 +13,7 @@ markers into <mark> elements, so no backend can put markup on a page.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -48,6 +49,26 @@ class ThreadDoc:
     answer_count: int = 0
     created_at: datetime = field(default_factory=datetime.utcnow)
     activity_at: datetime = field(default_factory=datetime.utcnow)
+
+
+# Ranking: all of a query's words first; when fewer than RELAX_BELOW threads have
+# them all, the least informative word (the one most threads have) stops being
+# required (it still adds to the score), then the next, down to the rarest one.
+RELAX_BELOW = 5
+# A mild prior for threads that helped people: a relevance score is multiplied by at
+# most 1 + PRIOR_WEIGHT, so it reorders near-ties and never outweighs relevance.
+PRIOR_WEIGHT = 0.15
+PRIOR_VOTES = 50        # votes at which the score's share of the prior is full
+
+
+def prior(doc: ThreadDoc) -> float:
+    """0..1: solved, official and well voted threads first among equals."""
+    votes = min(1.0, math.log1p(max(doc.score, 0)) / math.log1p(PRIOR_VOTES))
+    return round(0.4 * doc.solved + 0.3 * doc.official + 0.3 * votes, 4)
+
+
+def with_prior(score: float, thread_prior: float) -> float:
+    return score * (1.0 + PRIOR_WEIGHT * thread_prior)
 
 
 @dataclass(frozen=True)
@@ -130,5 +151,5 @@ def make_index(config: dict[str, Any]) -> SearchIndex:
     return BACKENDS[backend](config)
 
 
-__all__ = ["MARK_END", "MARK_START", "SORTS", "Hit", "IndexUnavailable", "Loader", "Query",
+__all__ = ["MARK_END", "MARK_START", "PRIOR_WEIGHT", "RELAX_BELOW", "SORTS", "prior", "with_prior", "Hit", "IndexUnavailable", "Loader", "Query",
            "Results", "BACKENDS", "SearchIndex", "ThreadDoc", "make_index", "parse", "snippet_html"]

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from search.text import fold_phrase, fold_words
+
 FLAGS = ("solved", "unsolved", "official", "open", "closed", "unanswered", "known")
 MAX_QUERY_LENGTH = 500
 
@@ -134,6 +136,17 @@ def parse(raw: str) -> Query:
     if {"open", "closed"} <= flags:
         flags -= {"open", "closed"}
         notes.append("`is:open` and `is:closed` cancel out; both were ignored.")
+    # Words as the index has them: Wi-Fi -> wifi, "usb c" -> usbc, Café -> cafe.
+    terms = fold_words(terms)
+    excluded = list(dict.fromkeys(fold_phrase(x) or x for x in excluded))
+    folded: list[str] = []
+    for phrase in phrases:
+        phrase = fold_phrase(phrase) or phrase
+        if " " not in phrase:       # "wi fi" is one word once folded
+            add(terms, phrase)
+        else:
+            add(folded, phrase)
+    phrases = folded
     terms = [t for t in terms if t not in excluded]
     return Query(raw=raw, terms=tuple(terms[:32]), phrases=tuple(phrases[:8]),
                  excluded=tuple(excluded[:16]), tags=tuple(tags[:5]), products=tuple(products[:5]),

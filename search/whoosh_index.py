@@ -31,22 +31,30 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh import query as Q
 from whoosh import scoring
-from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
-from whoosh.columns import VarBytesColumn
+from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import BOOLEAN, COLUMN, DATETIME, ID, KEYWORD, NUMERIC, TEXT, SchemaClass
-from whoosh.highlight import ContextFragmenter, Formatter, get_text
 from whoosh.index import LockError
 
-from search import MARK_END, MARK_START, Hit, IndexUnavailable, Loader, Results, ThreadDoc
+from search import (
+    MARK_END,
+    MARK_START,
+    RELAX_BELOW,
+    Hit,
+    IndexUnavailable,
+    Loader,
+    Results,
+    ThreadDoc,
+    prior,
+    with_prior,
+)
 from search.query import Query
-from search.text import edit_distance, lead
+from search.text import ANALYZER, PLAIN_ANALYZER, STOP_WORDS, edit_distance, highlight, lead
 
 log = logging.getLogger(__name__)
 
 COMMON_FRACTION = 0.3
 COMMON_MIN_DOCS = 2_000   # below this every word is worth matching on its own
 MAX_MATCH_WORDS = 8
-SCORE_LEFT_OUT = True
 # similar(): how many of a title's rarest words are also matched in the bodies. On the
 # related-question pairs (tests/bench/search_quality.py) 2 keeps Recall@10 at 0.245
 # of the 0.254 that matching every word in the bodies gives, at a third of its time.
@@ -56,8 +64,8 @@ FIELD_BOOSTS = {"title": 5.0, "tags": 3.0, "body": 1.5, "top_answers": 1.0, "ans
 TEXT_FIELDS = ("title", "body", "top_answers", "answers")
 MAX_FIELD_CHARS = 100_000
 SNIPPET_CHARS = 4_000
-STEM = StemmingAnalyzer()
-PLAIN = StandardAnalyzer()
+STEM = ANALYZER          # folded words (search.text), stop words out, plain words stemmed
+PLAIN = PLAIN_ANALYZER
 
 
 class ThreadSchema(SchemaClass):
@@ -70,6 +78,7 @@ class ThreadSchema(SchemaClass):
     words = TEXT(analyzer=PLAIN)              # unstemmed title + tags, for "did you mean"
     snippet = ID(stored=True)                  # start of the body, for snippets
     tagset = COLUMN(VarBytesColumn())          # "a,b,c" per doc: facets of the top hits
+    prior = COLUMN(NumericColumn("f"))         # search.prior(): solved, official, votes
     product = ID
     author = ID
     status = ID
@@ -82,18 +91,9 @@ class ThreadSchema(SchemaClass):
     activity = DATETIME(sortable=True)
 
 
-class _Marker(Formatter):
-    """Wraps each highlighted token in the neutral markers of `search`."""
-
-    between = " … "
-
-    def format_token(self, text, token, replace=False):
-        return f"{MARK_START}{get_text(text, token, replace)}{MARK_END}"
-
-
 def _analyzed(analyzer, text: str) -> list[str]:
     try:
-        return [t.text for t in analyzer(text)]
+        return [t.text for t in analyzer(text, mode="query")]
     except Exception:  # an analyzer never sees text it cannot handle, but be sure
         return []
 
@@ -203,6 +203,7 @@ class WhooshIndex:
             "words": " ".join([doc.title, *doc.tags])[:2_000],
             "snippet": doc.body[:SNIPPET_CHARS],
             "tagset": ",".join(doc.tags).encode(),
+            "prior": prior(doc),
             "product": doc.product or "",
             "author": (doc.author or "").lower(),
             "status": doc.status,
@@ -313,17 +314,17 @@ class WhooshIndex:
     # -- reading ----------------------------------------------------------------
 
     def _word_query(self, word: str) -> Q.Query | None:
-        """One plain word, across the weighted fields."""
+        """One plain word, across the weighted fields (None for a stop word)."""
+        if word in STOP_WORDS:
+            return None
         stems = _analyzed(STEM, word)
         parts: list[Q.Query] = [Q.Term("tags", word)]
         for field in TEXT_FIELDS:
             if len(stems) == 1:
                 parts.append(Q.Term(field, stems[0]))
-            elif len(stems) > 1:   # "wi-fi" -> wi, fi: a phrase in each field
+            elif len(stems) > 1:   # "foo/bar" -> foo, bar: a phrase in each field
                 parts.append(Q.Phrase(field, stems))
-        if not stems and not parts[1:]:
-            return Q.Term("tags", word) if word else None
-        return Q.Or(parts)
+        return Q.Or(parts) if len(parts) > 1 else parts[0]
 
     def _phrase_query(self, phrase: str) -> Q.Query | None:
         stems = _analyzed(STEM, phrase)
@@ -332,6 +333,14 @@ class WhooshIndex:
         if len(stems) == 1:
             return Q.Or([Q.Term(f, stems[0]) for f in TEXT_FIELDS])
         return Q.Or([Q.Phrase(f, stems) for f in TEXT_FIELDS])
+
+    def _proximity(self, terms: tuple[str, ...]) -> list[Q.Query]:
+        """Bonus for the words close together and in order (in the title most)."""
+        stems = [st for t in terms if t not in STOP_WORDS for st in _analyzed(STEM, t)]
+        if len(stems) < 2:
+            return []
+        stems = stems[:MAX_MATCH_WORDS]
+        return [Q.Phrase("title", stems, slop=2, boost=2.0), Q.Phrase("body", stems, slop=6)]
 
     def _filters(self, query: Query) -> list[Q.Query]:
         filters: list[Q.Query] = [Q.Term("tags", t) for t in query.tags]
@@ -348,46 +357,62 @@ class WhooshIndex:
                 filters.append(term)
         return filters
 
-    def _common(self, searcher, terms: tuple[str, ...]) -> set[str]:
-        """The words that do not choose threads, only add to the score of those the
-        others found (Elasticsearch's cutoff_frequency): words in more than
-        COMMON_FRACTION of the bodies ("using", "how"), and those beyond the
-        MAX_MATCH_WORDS rarest, so a pasted title costs less than scoring every
-        thread with a common word. At least one word always chooses.
-        On the related-question benchmark this keeps the quality of matching on
-        every word (MRR@10 0.162 either way) at two thirds of its time."""
-        if len(terms) < 2 or searcher.doc_count() < COMMON_MIN_DOCS:
-            return set()
-        reader, limit = searcher.reader(), COMMON_FRACTION * searcher.doc_count()
+    def _by_rarity(self, searcher, terms: tuple[str, ...]) -> tuple[list[str], list[str]]:
+        """(the words that may be required, rarest first; the words that only add to
+        the score). A word no thread has (a typo: "did you mean" handles it) and,
+        past COMMON_MIN_DOCS threads, words in more than COMMON_FRACTION of them
+        ("using", "how") never choose; only the MAX_MATCH_WORDS rarest may."""
+        words = [t for t in dict.fromkeys(terms) if self._word_query(t) is not None]
+        reader, docs = searcher.reader(), searcher.doc_count()
 
         def frequency(term: str) -> int:
             stems = _analyzed(STEM, term)
-            return max((reader.doc_frequency("body", st) for st in stems), default=0)
+            found = [reader.doc_frequency(f, st) for st in stems for f in ("title", "body")]
+            return max([*found, reader.doc_frequency("tags", term)])
 
-        by_rarity = sorted(terms, key=frequency)
-        matching = [t for t in by_rarity if frequency(t) <= limit][:MAX_MATCH_WORDS]
-        return set(terms) - set(matching or by_rarity[:1])
+        rated = sorted((frequency(w), i, w) for i, w in enumerate(words))
+        known = [w for f, _, w in rated if f > 0]
+        if docs >= COMMON_MIN_DOCS:
+            limit = COMMON_FRACTION * docs
+            known = [w for f, _, w in rated if 0 < f <= limit] or known[:1]
+        choosing = known[:MAX_MATCH_WORDS]
+        return choosing, [w for w in words if w not in choosing]
 
-    def _build(self, query: Query, terms: tuple[str, ...] | None = None,
-               searcher=None) -> Q.Query | None:
-        terms = query.terms if terms is None else terms
-        required: list[Q.Query] = []
-        common = self._common(searcher, terms) if searcher is not None else set()
-        words = [q for q in (self._word_query(t) for t in terms if t not in common) if q is not None]
-        if words:
-            # Any word may match; matching more of them scores higher (BM25 sums).
-            main = Q.Or(words) if len(words) > 1 else words[0]
-            extra = [q for q in (self._word_query(t) for t in terms if t in common) if q]
-            if extra and SCORE_LEFT_OUT:
-                main = Q.AndMaybe(main, Q.Or(extra))
-            required.append(main)
-        required += [q for q in (self._phrase_query(p) for p in query.phrases) if q is not None]
-        required += self._filters(query)
-        if not required:
-            if query.has_text:
-                return None      # only stop words: nothing can match
-            required.append(Q.Every())
-        return Q.And(required) if len(required) > 1 else required[0]
+    def _levels(self, searcher, query: Query) -> Iterator[Q.Query]:
+        """The query with all its words required, then with the least informative
+        ones relaxed one by one (they still add to the score), and at last any of
+        them: see RELAX_BELOW."""
+        choosing, extra = self._by_rarity(searcher, query.terms)
+        fixed = [q for q in (self._phrase_query(p) for p in query.phrases) if q is not None]
+        fixed += self._filters(query)
+        bonus = self._proximity(query.terms) if len(choosing) > 1 else []
+        if not choosing:
+            if query.has_text and not fixed[:len(query.phrases)] and not any(
+                    self._word_query(t) for t in query.terms):
+                return           # only stop words (or unknown words): nothing can match
+            optional = [q for q in (self._word_query(t) for t in extra) if q is not None]
+            main = Q.And(fixed) if len(fixed) > 1 else (fixed[0] if fixed else Q.Every())
+            if optional and fixed:
+                main = Q.AndMaybe(main, Q.Or(optional))
+            elif optional:
+                main = Q.Or(optional)
+            yield main
+            return
+        for keep in range(len(choosing), 0, -1):
+            required = [self._word_query(t) for t in choosing[:keep]]
+            optional = [self._word_query(t) for t in (*choosing[keep:], *extra)]
+            main = Q.And(required + fixed) if len(required) + len(fixed) > 1 else required[0]
+            optional = [q for q in optional if q is not None] + bonus
+            yield Q.AndMaybe(main, Q.Or(optional)) if optional else main
+        if len(choosing) > 1:       # last resort: any of the words (more of them rank higher)
+            anyword = Q.Or([self._word_query(t) for t in choosing])
+            main = Q.And([anyword, *fixed]) if fixed else anyword
+            optional = [q for q in (self._word_query(t) for t in extra) if q is not None]
+            yield Q.AndMaybe(main, Q.Or(optional)) if optional else main
+
+    def _build(self, query: Query, searcher) -> Q.Query | None:
+        """The strictest form of the query (all words required)."""
+        return next(iter(self._levels(searcher, query)), None)
 
     def _mask(self, query: Query) -> Q.Query | None:
         """What -word and -"phrase" leave out, as the collector's mask: an AndNot
@@ -410,10 +435,7 @@ class WhooshIndex:
         with self._guard:
             try:
                 searcher = self._current_searcher()
-                q = self._build(query, searcher=searcher)
-                if q is None:
-                    return Results(total=0)
-                return self._run(searcher, query, q, sort, page, per_page)
+                return self._run(searcher, query, sort, max(1, page), per_page)
             except IndexUnavailable:
                 raise
             except Exception as e:  # noqa: BLE001  (damaged segments, vanished files)
@@ -421,30 +443,38 @@ class WhooshIndex:
                 self._reset()
                 raise IndexUnavailable(f"The search index could not be read: {e}") from e
 
-    def _run(self, searcher, query: Query, q, sort: str, page: int, per_page: int) -> Results:
+    def _run(self, searcher, query: Query, sort: str, page: int, per_page: int) -> Results:
         sortedby, reverse = self._sort(sort, query.has_text)
-        page = max(1, page)
         # No groupedby facets: Whoosh builds a doc->tags map of every segment for
         # them on each query (two thirds of the time at 20k threads). The tags of
         # the top FACET_SAMPLE hits come from a column instead.
-        results = searcher.search(q, limit=max(page * per_page, FACET_SAMPLE),
-                                  sortedby=sortedby, reverse=reverse, mask=self._mask(query))
-        results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
-        results.formatter = _Marker()
+        limit = max(page * per_page, FACET_SAMPLE)
+        results = None
+        for q in self._levels(searcher, query):
+            results = searcher.search(q, limit=limit, sortedby=sortedby, reverse=reverse,
+                                      mask=self._mask(query))
+            if results.scored_length() >= RELAX_BELOW:
+                break
+        if results is None:
+            return Results(total=0)
+        reader = searcher.reader()
+        ranked = list(results.top_n)      # (score, docnum), best first
+        if sortedby is None and reader.has_column("prior"):
+            priors = reader.column_reader("prior")
+            ranked = sorted(((with_prior(score, priors[docnum]), docnum) for score, docnum in ranked),
+                            key=lambda x: -x[0])
+        words = [*query.terms, *query.phrases]
         hits = []
-        for hit in results[(page - 1) * per_page: page * per_page]:
-            text = hit.get("snippet", "")
-            snippet = ""
-            if query.has_text and text:
-                with contextlib.suppress(Exception):
-                    snippet = hit.highlights("body", text=text, top=2)
-            hits.append(Hit(id=hit["id"], score=float(hit.score or 0.0),
+        for score, docnum in ranked[(page - 1) * per_page: page * per_page]:
+            fields = searcher.stored_fields(docnum)
+            text = fields.get("snippet", "")
+            snippet = highlight(text, words, MARK_START, MARK_END) if query.has_text else ""
+            hits.append(Hit(id=fields["id"], score=float(score or 0.0),
                             snippet=snippet or lead(text)))
         counts: Counter[str] = Counter()
-        reader = searcher.reader()
-        if results.top_n and reader.has_column("tagset"):
+        if ranked and reader.has_column("tagset"):
             column = reader.column_reader("tagset")
-            for _, docnum in results.top_n[:FACET_SAMPLE]:
+            for _, docnum in ranked[:FACET_SAMPLE]:
                 counts.update(t for t in column[docnum].decode().split(",") if t)
         facets = sorted(counts.items(), key=lambda x: (-x[1], x[0]))[:10]
         total = len(results)
@@ -471,28 +501,30 @@ class WhooshIndex:
         if not changed:
             return None
         better = Query(raw=" ".join(corrected), terms=tuple(corrected), phrases=query.phrases)
-        q = self._build(better, searcher=searcher)
+        q = self._build(better, searcher)
         if q is None or searcher.search(q, limit=1).is_empty():
             return None
         return better.text()
 
     def similar(self, title: str, limit: int = 5) -> list[Hit]:
-        stems = list(dict.fromkeys(_analyzed(STEM, title[:300])))
-        if not stems:
+        words = list(dict.fromkeys(_analyzed(PLAIN, title[:300])))[:24]
+        if not words:
             return []
         with self._guard:
             try:
                 searcher = self._current_searcher()
-                left_out = self._common(searcher, tuple(stems))   # as in search()
-                kept = [s for s in stems[:24] if s not in left_out]
+                kept, _ = self._by_rarity(searcher, tuple(words))     # as in search()
                 # Titles and tags for every word, bodies for the rarest few only: the
                 # bodies' long posting lists were nine tenths of the time.
-                reader = searcher.reader()
-                in_body = set(sorted(kept, key=lambda s: reader.doc_frequency("body", s))
-                              [:SIMILAR_BODY_WORDS])
-                parts = [Q.Or([Q.Term("title", s, boost=2.0), Q.Term("tags", s),
-                               *([Q.Term("body", s)] if s in in_body else [])])
-                         for s in kept]
+                parts = []
+                for rank, word in enumerate(kept):
+                    stems = _analyzed(STEM, word)
+                    parts.append(Q.Or([*(Q.Term("title", st, boost=2.0) for st in stems),
+                                       Q.Term("tags", word),
+                                       *(Q.Term("body", st) for st in stems
+                                         if rank < SIMILAR_BODY_WORDS)]))
+                if not parts:
+                    return []
                 results = searcher.search(Q.Or(parts), limit=limit)
                 return [Hit(id=h["id"], score=float(h.score or 0.0)) for h in results]
             except Exception as e:  # noqa: BLE001

@@ -178,3 +178,24 @@ def test_upgrade_to_0008_keeps_threads_and_indexes_every_list_order(app):
     assert listed("newest") == ids[::-1]
     assert set(listed("unanswered")) == {ids[0], ids[2]}
     assert sorted(listed("votes")) == sorted(ids)
+
+
+def test_upgrade_to_0009_keeps_threads_and_adds_the_finding_tables(app):
+    """0009 adds tag synonyms, thread vectors and stored related lists beside
+    existing threads; the threads are untouched and the new tables start empty."""
+    from forum.models import Question, RelatedList, TagSynonym, ThreadVector
+    from tests.factories import make_question
+
+    question = make_question(title="Printer offline after the firmware update", tags=["printer"])
+    question_id = question.id
+    db.session.remove()
+    downgrade(revision="0008_list_indexes")
+    assert not {"tag_synonyms", "thread_vectors", "related_lists"} & set(
+        inspect(db.engine).get_table_names())
+    upgrade()
+    assert {"tag_synonyms", "thread_vectors", "related_lists"} <= set(
+        inspect(db.engine).get_table_names())
+    assert db.session.get(Question, question_id).title == "Printer offline after the firmware update"
+    assert db.session.query(TagSynonym).count() == 0
+    assert db.session.query(ThreadVector).count() == 0
+    assert db.session.query(RelatedList).count() == 0

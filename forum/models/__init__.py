@@ -1,6 +1,7 @@
 """The data model. Import models from here."""
 
 from forum.models.common import utcnow
+from forum.models.finding import RelatedList, TagSynonym, ThreadVector
 from forum.models.moderation import (
     CLOSE_REASONS,
     FLAG_REASONS,
@@ -62,5 +63,8 @@ __all__ = [
     "User",
     "Vote",
     "question_tags",
+    "RelatedList",
+    "TagSynonym",
+    "ThreadVector",
     "utcnow",
 ]
