@@ -132,10 +132,12 @@ def register_search(app: Flask) -> None:
     """Keep the search index in step: every commit that changes a thread
     reaches the index after it succeeds (the index itself opens lazily)."""
     from forum import changes
-    from forum.services import searching
+    from forum.services import related, searching
 
     changes.install()
     changes.add_listener(app, searching.sync_threads)
+    # Vectors and related questions: after the index, so a new thread is in it.
+    changes.add_listener(app, related.threads_changed)
 
 
 _events_connected = False

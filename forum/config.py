@@ -27,6 +27,13 @@ DEFAULTS: dict[str, Any] = {
     # Whoosh, 0 = during the request when TESTING or on the postgres backend)
     "SEARCH_SYNC_DELAY": None,
     "SEARCH_PER_PAGE": 20,
+    # The semantic layer (sentence embeddings of each thread's title and lead, see
+    # forum/services/semantic.py): on by default; off, similar threads are found by
+    # their words alone.
+    "SEMANTIC_SEARCH": True,
+    # Seconds a change waits before its vector and related questions are computed,
+    # in a thread of the process (None: 2 s, or 0 = during the commit when TESTING)
+    "SEMANTIC_DELAY": None,
     "MAX_UPLOAD_MB": 10,
     "ATTACHMENTS_PER_POST": 5,
     "ATTACHMENT_DAILY_MB": 50,
@@ -163,14 +170,15 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
         settings["TRUSTED_PROXIES"] = int(environ["TRUSTED_PROXIES"])
     if environ.get("RATELIMIT_ENABLED"):
         settings["RATELIMIT_ENABLED"] = _env_bool(environ["RATELIMIT_ENABLED"])
-    for key in ("CACHE_ENABLED", "REQUEST_LOG"):
+    for key in ("CACHE_ENABLED", "REQUEST_LOG", "SEMANTIC_SEARCH"):
         if environ.get(key):
             settings[key] = _env_bool(environ[key])
     for key in ("CACHE_DEFAULT_TIMEOUT", "VIEWS_FLUSH_EVERY", "VIEWS_FLUSH_SECONDS"):
         if environ.get(key):
             settings[key] = int(environ[key])
-    if environ.get("SEARCH_SYNC_DELAY"):
-        settings["SEARCH_SYNC_DELAY"] = float(environ["SEARCH_SYNC_DELAY"])
+    for key in ("SEARCH_SYNC_DELAY", "SEMANTIC_DELAY"):
+        if environ.get(key):
+            settings[key] = float(environ[key])
     if environ.get("PRODUCTS"):
         settings["PRODUCTS"] = [p.strip() for p in environ["PRODUCTS"].split(",") if p.strip()]
     return settings

@@ -64,6 +64,7 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 20
+    exact: bool = False     # search for the words as typed, even when a correction finds more
 
 
 SEARCH_SORTS = ("relevance", "newest", "votes", "activity")
@@ -277,7 +278,8 @@ def parse_search(args: Mapping[str, Any]) -> SearchRequest:
     sort = args.get("sort") if args.get("sort") in SEARCH_SORTS else "relevance"
     page = _int(args.get("page"), 1, 1, SEARCH_MAX_PAGE)
     per_page = _int(args.get("per_page"), _cfg("SEARCH_PER_PAGE"), 1, _cfg("API_MAX_PER_PAGE"))
-    return SearchRequest(q=q[:2000], sort=sort, page=page, per_page=per_page)
+    exact = str(args.get("exact", "")).lower() in ("1", "true", "yes", "on")
+    return SearchRequest(q=q[:2000], sort=sort, page=page, per_page=per_page, exact=exact)
 
 
 @dataclass(frozen=True)

@@ -327,6 +327,12 @@ def deny_moderate(user: Any) -> str | None:
     return None
 
 
+def deny_manage_tag_synonyms(user: Any) -> str | None:
+    """Adding and removing tag synonyms (which may merge a tag into another):
+    moderators and admins, like every moderator action."""
+    return deny_moderate(user)
+
+
 def deny_undelete(user: Any, post: Any) -> str | None:
     if denial := _writer(user):
         return denial
@@ -374,6 +380,7 @@ RULES: dict[str, Callable[..., str | None]] = {
     "reopen": deny_reopen,
     "review": deny_review,
     "moderate": deny_moderate,
+    "manage_tag_synonyms": deny_manage_tag_synonyms,
     "undelete": deny_undelete,
     "suspend": deny_suspend,
 }

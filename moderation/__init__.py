@@ -18,10 +18,11 @@ def init_app(app) -> None:
     from moderation.api import flags as api_flags  # noqa: F401  (routes attach to api.bp)
     from moderation.api import openapi
     from moderation.api import threads as api_threads  # noqa: F401
+    from moderation.api import tag_synonyms as api_tag_synonyms  # noqa: F401
     from moderation.api import users as api_users  # noqa: F401
-    from moderation.web import flags, log, threads, users
+    from moderation.web import flags, log, tag_synonyms, threads, users
 
-    for module in (flags, threads, users, log):
+    for module in (flags, threads, users, log, tag_synonyms):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)

@@ -49,9 +49,20 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from search import MARK_END, MARK_START, Hit, IndexUnavailable, Loader, Results, ThreadDoc
+from search import (
+    MARK_END,
+    MARK_START,
+    PRIOR_VOTES,
+    PRIOR_WEIGHT,
+    RELAX_BELOW,
+    Hit,
+    IndexUnavailable,
+    Loader,
+    Results,
+    ThreadDoc,
+)
 from search.query import Query
-from search.text import edit_distance, lead
+from search.text import edit_distance, folded_text, highlight, lead
 
 log = logging.getLogger(__name__)
 
@@ -81,21 +92,16 @@ LOCK_NAMESPACE = 0x5EA7C4                   # first key of pg_advisory_xact_lock
 LOCK_TIMEOUT = "30s"
 SEARCH_TIMEOUT = "10s"
 MAX_ID = 2**31 - 1                          # posts.id is an integer
-HEADLINE_OPTIONS = (f"StartSel={MARK_START}, StopSel={MARK_END}, MaxFragments=2, "
-                    "MaxWords=30, MinWords=12, ShortWord=2, FragmentDelimiter=\" … \"")
-# ts_headline drops whatever its parser takes for an HTML tag; hiding "<" from it
-# keeps a body's "<script>" as the plain text it is (put back afterwards).
-LT_STANDIN = "\ue000"
 # Between fields, so that a phrase cannot match across the end of the title and
 # the start of the body: stop words are dropped but still advance the position.
 FIELD_GAP = "a a a a "
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ue000]")
-_WORD = re.compile(r"\w+(?:\.?\w+)*")
 
 _DOC_COLUMNS = ("id int, title text, tags text[], product text, author text, status text, "
                 "solved bool, official bool, known bool, unanswered bool, duplicate_of int, "
                 "score int, answer_count int, created_at timestamp, activity_at timestamp, "
-                "snippet text, words text[], body text, top_answers text, answers text")
+                "snippet text, words text[], ftitle text, ftags text, tparts text, fbody text, "
+                "ftop text, fanswers text, parts text")
 
 _UPSERT = text(f"""
 INSERT INTO search_threads AS s (id, title, tags, product, author, status, solved, official,
@@ -104,13 +110,14 @@ INSERT INTO search_threads AS s (id, title, tags, product, author, status, solve
 SELECT d.id, d.title, d.tags, d.product, d.author, d.status, d.solved, d.official, d.known,
     d.unanswered, d.duplicate_of, d.score, d.answer_count, d.created_at, d.activity_at,
     d.snippet, d.words,
-    setweight(to_tsvector('{CONFIG}', d.title), 'A')
-    || setweight(to_tsvector('{CONFIG}', '{FIELD_GAP}' || array_to_string(d.tags, ' ')), 'B'),
-    setweight(to_tsvector('{CONFIG}', d.title), 'A')
-    || setweight(to_tsvector('{CONFIG}', '{FIELD_GAP}' || array_to_string(d.tags, ' ')), 'B')
-    || setweight(to_tsvector('{CONFIG}', '{FIELD_GAP}' || d.body), 'C')
-    || setweight(to_tsvector('{CONFIG}', '{FIELD_GAP}' || d.top_answers), 'C')
-    || setweight(to_tsvector('{CONFIG}', '{FIELD_GAP}' || d.answers), 'D')
+    setweight(to_tsvector('{CONFIG}', d.ftitle), 'A')
+    || setweight(to_tsvector('{CONFIG}', '{FIELD_GAP}' || d.ftags || ' ' || d.tparts), 'B'),
+    setweight(to_tsvector('{CONFIG}', d.ftitle), 'A')
+    || setweight(to_tsvector('{CONFIG}', '{FIELD_GAP}' || d.ftags || ' ' || d.tparts), 'B')
+    || setweight(to_tsvector('{CONFIG}', '{FIELD_GAP}' || d.fbody), 'C')
+    || setweight(to_tsvector('{CONFIG}', '{FIELD_GAP}' || d.ftop), 'C')
+    || setweight(to_tsvector('{CONFIG}', '{FIELD_GAP}' || d.fanswers), 'D')
+    || setweight(to_tsvector('{CONFIG}', '{FIELD_GAP}' || d.parts), 'D')
 FROM jsonb_to_recordset(CAST(:docs AS jsonb)) AS d({_DOC_COLUMNS})
 WHERE EXISTS (SELECT 1 FROM posts p WHERE p.id = d.id)
 ORDER BY d.id
@@ -218,6 +225,10 @@ UNION
 _ANY_MATCH = text("SELECT EXISTS (SELECT 1 FROM search_threads "
                   "WHERE document @@ CAST(:match AS tsquery))")
 
+# search.prior(doc) from the row's columns.
+_PRIOR_SQL = (f"(0.4 * s.solved::int + 0.3 * s.official::int + 0.3 * least(1.0, "
+              f"ln(1 + greatest(s.score, 0)) / ln({1 + PRIOR_VOTES})))")
+
 _SORTS = {     # by the columns of a row "{t}"
     "newest": "{t}.created_at DESC, {t}.id DESC",
     "votes": "{t}.score DESC, {t}.id DESC",
@@ -244,11 +255,25 @@ def _utc(moment: datetime) -> str:
 
 
 def _words(doc: ThreadDoc) -> list[str]:
-    """Unstemmed words of the title and tags (and the tags themselves), for
-    "did you mean"."""
+    """Unstemmed words of the title and tags as the index has them (folded), and
+    the tags themselves, for "did you mean"."""
     tags = [t.lower() for t in doc.tags]
-    found = _WORD.findall(" ".join([doc.title[:2_000], *tags]).lower()) + tags
+    found = folded_text(" ".join([doc.title[:2_000], *tags]))[0].split() + tags
     return sorted({w for w in found if 2 <= len(w) <= 60})[:200]
+
+
+def _folded(doc: ThreadDoc) -> dict[str, str]:
+    """The texts PostgreSQL analyses, folded as `search.text` folds the query's
+    words (wi-fi -> wifi); the parts of technical tokens go in a section of
+    their own so that phrases still line up."""
+    title, tparts = folded_text(_clean(doc.title))
+    body, bparts = folded_text(_clean(doc.body))
+    top, top_parts = folded_text(_clean("\n\n".join(doc.top_answers)))
+    answers, answer_parts = folded_text(_clean("\n\n".join(doc.answers)))
+    return {"ftitle": title, "tparts": tparts,
+            "ftags": folded_text(" ".join(_clean(t, 100) for t in doc.tags))[0],
+            "fbody": body, "ftop": top, "fanswers": answers,
+            "parts": " ".join(filter(None, (bparts, top_parts, answer_parts)))[:MAX_FIELD_CHARS]}
 
 
 
@@ -345,9 +370,7 @@ class PostgresIndex:
             "activity_at": _utc(doc.activity_at),
             "snippet": _clean(doc.body, SNIPPET_CHARS),
             "words": _words(doc),
-            "body": _clean(doc.body),
-            "top_answers": _clean("\n\n".join(doc.top_answers)),
-            "answers": _clean("\n\n".join(doc.answers)),
+            **_folded(doc),
         }
 
     def _write(self, conn: Connection, docs: Sequence[ThreadDoc], deletes: Sequence[int]) -> int:
@@ -522,23 +545,71 @@ class PostgresIndex:
         per_page = max(1, int(per_page))
         with self._unavailable("be searched"), self.engine.connect() as conn:
             terms, idfs = self._ranked_terms(conn, query.terms)
-            match, excluded, has_words = self._tsqueries(conn, terms, query.phrases,
-                                                         query.excluded)
-            if query.has_text and not has_words:
+            _, words, quoted, negated = conn.execute(_TSQUERIES, {
+                "timeout": SEARCH_TIMEOUT, "terms": terms, "phrases": list(query.phrases),
+                "excluded": list(query.excluded)}).one()
+            words = self._with_alternatives(conn, query, terms, words)
+            words = [w for w in words if w]
+            quoted = [p for p in quoted if p]
+            negated = [n for n in negated if n]
+            if query.has_text and not (words or quoted):
                 return Results(total=0)     # only stop words: nothing can match
-            if match:
+            excluded = _any(negated) if negated else None
+            levels = self._levels(words, quoted)
+            if levels:
                 # The planner does not count reading tsvectors back from TOAST, and
                 # so prefers a sequential scan that decompresses every document (up
                 # to 5x slower than the GIN index for a word half the threads have).
                 conn.execute(_PREFER_INDEX)
+            match = levels[0] if levels else None
+            for match in levels:
+                where, params = self._where(query, match, excluded)
+                if len(levels) == 1 or self._at_least(conn, where, params, RELAX_BELOW):
+                    break
             where, params = self._where(query, match, excluded)
-            rank = self._rank_sql(conn, terms, idfs, query.phrases, params) if match else "0.0"
-            hits = self._page(conn, where, params, match, rank, sort, page, per_page)
+            rank = (self._rank_sql(terms, idfs, words, quoted, params) if match else "0.0")
+            hits = self._page(conn, where, params, match, rank, sort, page, per_page,
+                              [*query.terms, *query.phrases] if query.has_text else [])
             total, facets = self._totals(conn, where, params)
             suggestion = None
             if total < 3 and query.terms:
                 suggestion = self._suggest(conn, query)
             return Results(total=total, hits=hits, facets=facets, suggestion=suggestion)
+
+    @staticmethod
+    def _with_alternatives(conn: Connection, query: Query, terms: list[str],
+                           words: list[str]) -> list[str]:
+        """Each word's tsquery OR-ed with those of its alternatives (tag synonyms)."""
+        alternatives = [query.alternatives(t) for t in terms]
+        if not any(alternatives):
+            return words
+        flat = [a for alts in alternatives for a in alts]
+        _, found, _, _ = conn.execute(_TSQUERIES, {"timeout": SEARCH_TIMEOUT, "terms": flat,
+                                                   "phrases": [], "excluded": []}).one()
+        it = iter(found)
+        out = []
+        for word, alts in zip(words, alternatives, strict=True):
+            parts = [p for p in [word, *(next(it) for _ in alts)] if p]
+            out.append(_any(parts) if len(parts) > 1 else (parts[0] if parts else ""))
+        return out
+
+    @staticmethod
+    def _levels(words: list[str], quoted: list[str]) -> list[str]:
+        """What must match: every word (rarest first) and phrase, then with the
+        least informative words relaxed one by one, and at last any of the words
+        (see `search.RELAX_BELOW`)."""
+        if not words:
+            return [_all(quoted)] if quoted else []
+        levels = [_all(words[:keep] + quoted) for keep in range(len(words), 0, -1)]
+        if len(words) > 1:
+            levels.append(_all([_any(words), *quoted]))
+        return levels
+
+    @staticmethod
+    def _at_least(conn: Connection, where: str, params: dict, n: int) -> bool:
+        sql = text(f"SELECT count(*) FROM (SELECT 1 FROM search_threads s WHERE {where} "
+                   "LIMIT :n) AS x")
+        return conn.execute(sql, {**params, "n": n}).scalar_one() >= n
 
     @staticmethod
     def _where(query: Query, match: str | None, excluded: str | None) -> tuple[str, dict]:
@@ -593,29 +664,31 @@ class PostgresIndex:
                 [math.log((n - f * n + 0.5) / (f * n + 0.5) + 1) for f, _ in kept])
 
     @staticmethod
-    def _rank_sql(conn: Connection, terms: list[str], idfs: list[float],
-                  phrases: Sequence[str], params: dict) -> str:
-        """Σ idf(word) × saturated ts_rank(word) + the phrases' ranks."""
-        words = conn.execute(_TSQUERIES, {
-            "timeout": SEARCH_TIMEOUT, "terms": terms, "phrases": list(phrases),
-            "excluded": []}).one()
+    def _rank_sql(terms: list[str], idfs: list[float], words: list[str], quoted: list[str],
+                  params: dict) -> str:
+        """(Σ idf(word) × saturated ts_rank(word) + the phrases' ranks + closeness of
+        all the words (cover density)) × the thread's mild prior."""
         parts = []
-        for i, (q, idf) in enumerate(zip(words[1], idfs, strict=True)):
-            if q:
-                params[f"rq{i}"] = q
-                parts.append(f"{idf:.5f} * ts_rank(CAST(:weights AS float4[]), s.document, "
-                             f"CAST(:rq{i} AS tsquery), {RANK_NORMALIZATION})")
+        for i, (q, idf) in enumerate(zip(words, idfs, strict=False)):
+            params[f"rq{i}"] = q
+            parts.append(f"{idf:.5f} * ts_rank(CAST(:weights AS float4[]), s.document, "
+                         f"CAST(:rq{i} AS tsquery), {RANK_NORMALIZATION})")
         top = max(idfs, default=1.0)
-        for i, q in enumerate(words[2]):
-            if q:
-                params[f"rp{i}"] = q
-                parts.append(f"{top:.5f} * ts_rank(CAST(:weights AS float4[]), s.document, "
-                             f"CAST(:rp{i} AS tsquery), {RANK_NORMALIZATION})")
-        return " + ".join(parts) or "0.0"
+        for i, q in enumerate(quoted):
+            params[f"rp{i}"] = q
+            parts.append(f"{top:.5f} * ts_rank(CAST(:weights AS float4[]), s.document, "
+                         f"CAST(:rp{i} AS tsquery), {RANK_NORMALIZATION})")
+        if len(words) > 1:
+            params["near"] = _all(words)
+            parts.append(f"{top:.5f} * ts_rank_cd(CAST(:weights AS float4[]), s.document, "
+                         f"CAST(:near AS tsquery), {RANK_NORMALIZATION})")
+        if not parts:
+            return "0.0"
+        return f"({' + '.join(parts)}) * (1.0 + {PRIOR_WEIGHT} * {_PRIOR_SQL})"
 
     @staticmethod
     def _page(conn: Connection, where: str, params: dict, match: str | None, rank: str,
-              sort: str, page: int, per_page: int) -> list[Hit]:
+              sort: str, page: int, per_page: int, words: list[str]) -> list[Hit]:
         if sort not in _SORTS:
             sort = "relevance"
         if sort == "relevance" and not match:     # nothing to rank by: latest activity
@@ -628,21 +701,20 @@ class PostgresIndex:
             inner = (f"SELECT s.id, s.created_at, s.score, s.activity_at FROM search_threads s "
                      f"WHERE {where} ORDER BY {_SORTS[sort].format(t='s')}")
             outer_rank = rank
-        headline = (f"ts_headline('{CONFIG}', replace(s.snippet, '<', :lt), "
-                    "CAST(:match AS tsquery), :options)") if match else "''"
         sql = text(f"""
-            SELECT s.id, {outer_rank} AS rank, {headline} AS headline, s.snippet
+            SELECT s.id, {outer_rank} AS rank, s.snippet
             FROM ({inner} LIMIT :limit OFFSET :offset) AS p
             JOIN search_threads s ON s.id = p.id
             ORDER BY {_SORTS[sort].format(t='p')}""")
-        rows = conn.execute(sql, {**params, "weights": WEIGHTS, "lt": LT_STANDIN,
-                                  "options": HEADLINE_OPTIONS, "limit": per_page,
+        rows = conn.execute(sql, {**params, "weights": WEIGHTS, "limit": per_page,
                                   "offset": (page - 1) * per_page})
         hits = []
-        for thread_id, score, marked, start in rows:
-            marked = (marked or "").replace(LT_STANDIN, "<")
-            snippet = marked if MARK_START in marked else lead(start or "")
-            hits.append(Hit(id=thread_id, score=float(score or 0.0), snippet=snippet))
+        for thread_id, score, start in rows:
+            # The same highlighter as the Whoosh backend (search.text), on the words
+            # as typed: stop words never marked, Wi-Fi marked for wifi.
+            marked = highlight(start or "", words, MARK_START, MARK_END) if words else ""
+            hits.append(Hit(id=thread_id, score=float(score or 0.0),
+                            snippet=marked or lead(start or "")))
         return hits
 
     @staticmethod

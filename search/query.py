@@ -30,6 +30,12 @@ class Query:
     users: tuple[str, ...] = ()       # user:name, lowercase (any of them)
     flags: frozenset[str] = frozenset()
     notes: tuple[str, ...] = ()       # what was ignored and why, for the page
+    # (word, another word that means the same): a tag synonym (wireless -> wifi); a
+    # thread with either has the word. Set by the forum, not by parse().
+    synonyms: tuple[tuple[str, str], ...] = ()
+
+    def alternatives(self, word: str) -> tuple[str, ...]:
+        return tuple(other for w, other in self.synonyms if w == word)
 
     @property
     def has_text(self) -> bool:

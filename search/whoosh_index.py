@@ -313,10 +313,14 @@ class WhooshIndex:
 
     # -- reading ----------------------------------------------------------------
 
-    def _word_query(self, word: str) -> Q.Query | None:
-        """One plain word, across the weighted fields (None for a stop word)."""
+    def _word_query(self, word: str, alternatives: tuple[str, ...] = ()) -> Q.Query | None:
+        """One plain word, across the weighted fields (None for a stop word); a
+        thread with one of its `alternatives` (tag synonyms) has it too."""
         if word in STOP_WORDS:
             return None
+        if alternatives:
+            found = [q for q in (self._word_query(w) for w in (word, *alternatives)) if q]
+            return Q.Or(found) if len(found) > 1 else (found[0] if found else None)
         stems = _analyzed(STEM, word)
         parts: list[Q.Query] = [Q.Term("tags", word)]
         for field in TEXT_FIELDS:
@@ -383,14 +387,18 @@ class WhooshIndex:
         ones relaxed one by one (they still add to the score), and at last any of
         them: see RELAX_BELOW."""
         choosing, extra = self._by_rarity(searcher, query.terms)
+
+        def word(t: str) -> Q.Query | None:
+            return self._word_query(t, query.alternatives(t))
+
         fixed = [q for q in (self._phrase_query(p) for p in query.phrases) if q is not None]
         fixed += self._filters(query)
         bonus = self._proximity(query.terms) if len(choosing) > 1 else []
         if not choosing:
             if query.has_text and not fixed[:len(query.phrases)] and not any(
-                    self._word_query(t) for t in query.terms):
+                    word(t) for t in query.terms):
                 return           # only stop words (or unknown words): nothing can match
-            optional = [q for q in (self._word_query(t) for t in extra) if q is not None]
+            optional = [q for q in (word(t) for t in extra) if q is not None]
             main = Q.And(fixed) if len(fixed) > 1 else (fixed[0] if fixed else Q.Every())
             if optional and fixed:
                 main = Q.AndMaybe(main, Q.Or(optional))
@@ -399,15 +407,15 @@ class WhooshIndex:
             yield main
             return
         for keep in range(len(choosing), 0, -1):
-            required = [self._word_query(t) for t in choosing[:keep]]
-            optional = [self._word_query(t) for t in (*choosing[keep:], *extra)]
+            required = [word(t) for t in choosing[:keep]]
+            optional = [word(t) for t in (*choosing[keep:], *extra)]
             main = Q.And(required + fixed) if len(required) + len(fixed) > 1 else required[0]
             optional = [q for q in optional if q is not None] + bonus
             yield Q.AndMaybe(main, Q.Or(optional)) if optional else main
         if len(choosing) > 1:       # last resort: any of the words (more of them rank higher)
-            anyword = Q.Or([self._word_query(t) for t in choosing])
+            anyword = Q.Or([word(t) for t in choosing])
             main = Q.And([anyword, *fixed]) if fixed else anyword
-            optional = [q for q in (self._word_query(t) for t in extra) if q is not None]
+            optional = [q for q in (word(t) for t in extra) if q is not None]
             yield Q.AndMaybe(main, Q.Or(optional)) if optional else main
 
     def _build(self, query: Query, searcher) -> Q.Query | None:

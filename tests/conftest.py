@@ -39,6 +39,7 @@ def _worker_url(url: str | None) -> str | None:
 PG_URL = _worker_url(BASE_PG_URL)
 TABLES_IN_ORDER = (
     "search_pending", "search_words", "search_threads",
+    "related_lists", "thread_vectors", "tag_synonyms",
     "user_badges", "outbox", "tag_watches", "follows", "notifications",
     "audit_log", "review_tasks", "close_votes", "flags",
     "attachments", "blobs", "me_toos", "known_issues",

@@ -177,6 +177,10 @@ SCHEMAS: dict[str, Any] = {
             "tag": {"type": "string"}, "count": {"type": "integer"}}}},
         "suggestion": {"type": "string", "nullable": True,
                        "description": "a corrected query that has results"},
+        "corrected_from": {"type": "string", "nullable": True,
+                           "description": "the words as typed, when they found nothing and "
+                                          "these results are those of `suggestion` (ask again "
+                                          "with exact=1 for the words as typed)"},
         "notes": {"type": "array", "items": {"type": "string"},
                   "description": "parts of the query that were ignored, and why"},
         "notice": {"type": "string", "nullable": True,
@@ -248,7 +252,10 @@ def _paths() -> dict[str, Any]:
                 {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1,
                                                            "maximum": 100}},
                 {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1,
-                                                               "maximum": 100}}],
+                                                               "maximum": 100}},
+                {"name": "exact", "in": "query", "schema": {"type": "boolean"},
+                 "description": "search for the words as typed: no results of a corrected "
+                                "query when they find nothing"}],
             "responses": {**_ok("A page of results", _ref("SearchPage")), **_errors("422")}}},
         "/api/v1/questions/{question_id}": {"get": {
             "summary": "A question with its answers, comments and attachments",

@@ -177,6 +177,7 @@ def search_page(page) -> dict[str, Any]:
         ],
         "facets": [{"tag": tag, "count": count} for tag, count in page.facets],
         "suggestion": page.suggestion,
+        "corrected_from": page.corrected_from,
         "notes": list(page.notes),
         "notice": page.notice,
     }

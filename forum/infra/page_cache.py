@@ -148,9 +148,10 @@ def list_counts(name: str, count: Callable[[], T]) -> T:
     return value
 
 
-def threads_changed(thread_ids: set[int]) -> None:
-    """After a commit: every page of these threads, and every list, is out of date."""
-    scopes = [thread_scope(i) for i in thread_ids] + ([LISTS] if thread_ids else [])
+def threads_changed(thread_ids: set[int], lists: bool = True) -> None:
+    """After a commit: every page of these threads, and every list, is out of date
+    (`lists=False`: the threads' own pages only, e.g. their related questions)."""
+    scopes = [thread_scope(i) for i in thread_ids] + ([LISTS] if thread_ids and lists else [])
     store = _versions()
     for scope in scopes:
         try:

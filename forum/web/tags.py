@@ -1,10 +1,10 @@
 """Tag pages."""
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from forum import inputs
-from forum.services import browsing, notifications
+from forum.services import browsing, notifications, tagging
 from forum.web.http_cache import list_page
 
 bp = Blueprint("tags", __name__)
@@ -20,8 +20,18 @@ def index():
 
 
 @bp.route("/tags/<name>")
-@list_page
 def show(name: str):
+    """A synonym's page is its master's (checked before the page cache, which
+    keeps no redirects, so a new synonym redirects at once)."""
+    master = tagging.canonical_tag(name)
+    if master != name:
+        query = request.query_string.decode("utf-8", "replace")
+        return redirect(url_for("tags.show", name=master) + (f"?{query}" if query else ""), 301)
+    return _tag_page(name)
+
+
+@list_page
+def _tag_page(name: str):
     tag = browsing.get_tag(name)
     args = request.args.to_dict()
     args["tag"] = tag.name

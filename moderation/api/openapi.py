@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from forum.api.openapi import SECURED, WRITE_ERRORS, _body, _errors, _id, _json, _ok, _ref
+from forum.inputs import TAG_CHARS
 
 __all__ = ["paths"]
 
@@ -228,5 +229,38 @@ def _user_paths() -> dict[str, Any]:
     }}
 
 
+def _tag_synonym_paths() -> dict[str, Any]:
+    """Tag synonyms: read by everyone, kept by moderators."""
+    item = {"type": "object", "properties": {
+        "id": {"type": "integer"},
+        "source": {"type": "string", "description": "the synonym, e.g. wi-fi"},
+        "tag": {"type": "string", "description": "the master tag's name, e.g. wifi"},
+        "created_at": {"type": "string", "format": "date-time"}}}
+    name = {"type": "string", "maxLength": 35, "pattern": f"^[{TAG_CHARS}]+$"}
+    return {
+        "/api/v1/tags/synonyms": {
+            "get": {
+                "summary": "Every tag synonym, by master tag then synonym",
+                "responses": _ok("Synonyms", {"type": "object", "properties": {
+                    "items": {"type": "array", "items": item}}})},
+            "post": {
+                "summary": "Make `source` a synonym of the existing tag `tag` (moderators). A "
+                           "tag named `source` is merged into `tag`: its questions move there "
+                           "and the old tag is deleted. `tag` may not itself be a synonym, nor "
+                           "`source` the master of other synonyms",
+                "security": SECURED,
+                "requestBody": _body({"type": "object", "required": ["source", "tag"],
+                                      "properties": {"source": name, "tag": name}}),
+                "responses": {**_ok("Added", item, "201"),
+                              **_errors("400", "401", "403", "415", "422")}},
+        },
+        "/api/v1/tags/synonyms/{synonym_id}": {"delete": {
+            "summary": "Remove a tag synonym (moderators); questions merged when it was added "
+                       "keep the master tag",
+            "security": SECURED, "parameters": [_id("synonym_id")],
+            "responses": {"204": {"description": "Removed"}, **_errors("401", "403", "404")}}},
+    }
+
+
 def paths() -> dict[str, Any]:
-    return {**_flag_paths(), **_thread_paths(), **_user_paths()}
+    return {**_flag_paths(), **_thread_paths(), **_user_paths(), **_tag_synonym_paths()}

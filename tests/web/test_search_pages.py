@@ -55,10 +55,20 @@ def test_sort_tabs_keep_the_query(client, threads):
     assert 'aria-current="page">Newest' in page
 
 
-def test_did_you_mean(client, threads):
+def test_a_misspelt_query_that_finds_nothing_shows_the_corrected_results(client, threads):
     page = client.get("/search?q=printng").get_data(as_text=True)
+    assert "Showing results for" in page and "<strong>printing</strong>" in page
+    assert f'href="/questions/{threads["printer"].id}/' in page
+    assert 'href="/search?q=printng&amp;exact=1"' in page      # search instead for the words as typed
+    assert "1 result" in page
+
+
+def test_did_you_mean_when_the_words_as_typed_are_asked_for(client, threads):
+    page = client.get("/search?q=printng&exact=1").get_data(as_text=True)
+    assert "Showing results for" not in page
     assert "Did you mean" in page
     assert 'href="/search?q=printing"' in page
+    assert "0 results" in page
 
 
 def test_no_results_offers_to_ask(client, threads):
