@@ -107,8 +107,12 @@ search = AppGroup("search", help="The full-text search index.")
 
 
 @search.command("reindex")
-def search_reindex() -> None:
-    """Rebuild the search index from the database."""
+@click.option("--text-only", is_flag=True,
+              help="Rebuild the word index only; leave vectors and related questions.")
+def search_reindex(text_only: bool) -> None:
+    """Rebuild the search index from the database, then compute the vectors and
+    related questions that are missing or stale (resumable: run it again after an
+    interruption and it goes on where it stopped)."""
     from forum.services import searching
 
     total = searching.indexable_count()
@@ -117,6 +121,32 @@ def search_reindex() -> None:
         count = searching.reindex(progress=bar.update)
     click.echo(f"Search index rebuilt: {count} thread(s) indexed "
                f"({current_app.config['SEARCH_BACKEND']} backend).")
+    if not text_only:
+        _semantic_catch_up()
+
+
+def _semantic_catch_up() -> None:
+    from forum.services import related, semantic
+
+    if semantic.enabled():
+        with click.progressbar(length=semantic.pending_count(), label="Embedding threads",
+                               show_pos=True, file=sys.stderr) as bar:
+            embedded = semantic.embed_pending(progress=bar.update)
+        click.echo(f"Vectors computed: {embedded} thread(s) ({semantic.model_name()}).")
+    else:
+        click.echo("Vectors skipped: the semantic layer is off (SEMANTIC_SEARCH, or the "
+                   "model package is not installed); similar threads use words alone.")
+    with click.progressbar(length=related.due_count(), label="Related questions",
+                           show_pos=True, file=sys.stderr) as bar:
+        done = related.catch_up(progress=bar.update)
+    click.echo(f"Related questions computed: {done} thread(s).")
+
+
+@search.command("vectors")
+def search_vectors() -> None:
+    """Compute only what is missing or stale: thread vectors, then related
+    questions (resumable; `reindex` runs this too)."""
+    _semantic_catch_up()
 
 
 @click.command("seed-import")
@@ -161,6 +191,7 @@ def seed_import(files: tuple[Path, ...], batch_size: int, reindex: bool, jobs: i
     with bar("Reindexing search", searching.indexable_count()) as progress:
         count = searching.reindex(progress=progress.update)
     click.echo(f"Search index rebuilt: {count} thread(s) reindexed.")
+    _semantic_catch_up()
 
 
 mail_group = AppGroup("mail", help="Notification mail: the outbox and the daily digests.")

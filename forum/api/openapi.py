@@ -238,9 +238,13 @@ def _paths() -> dict[str, Any]:
                      "responses": {**_ok("Created", _ref("Question"), "201"), **_errors(*WRITE_ERRORS)}},
         },
         "/api/v1/questions/similar": {"get": {
-            "summary": "Up to 5 existing threads like a title (for the ask page)",
+            "summary": "Up to 5 existing threads like a title (for the ask page): by meaning "
+                       "(sentence embeddings) and by words, only the clearly related",
             "parameters": [{"name": "title", "in": "query", "required": True,
-                            "schema": {"type": "string"}}],
+                            "schema": {"type": "string"}},
+                           {"name": "body", "in": "query", "schema": {"type": "string"},
+                            "description": "the start of the question's text, if written "
+                                           "(its first 2,000 characters are used)"}],
             "responses": {**_ok("Similar threads", _ref("Similar")), **_errors("422")}}},
         "/api/v1/search": {"get": {
             "summary": "Full-text search with the query language (words, \"phrases\", -word, "

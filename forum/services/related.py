@@ -106,6 +106,11 @@ def process(ids: Iterable[int]) -> None:
     compute(due | set(embedded))
 
 
+def due_count() -> int:
+    with Session(db.engine) as session:
+        return len(_due(session))
+
+
 def catch_up(progress: Callable[[int], None] | None = None) -> int:
     """Compute every list that is due (after a crash, an import, a restore)."""
     count = 0

@@ -502,54 +502,74 @@ SIMILAR_COSINE_MARGIN = 0.15
 SIMILAR_STRONG_WORDS = 0.6
 
 
-def _lexical_similar(title: str, exclude: int | None, rebuild: bool = True) -> list[Hit]:
+def _lexical_similar(title: str, exclude: int | None, rebuild: bool = True,
+                     depth: int = SIMILAR_CANDIDATES) -> list[Hit]:
     state = _state()
     if rebuild and not ensure_index():
         return []
     if not rebuild and (state.rebuilding.is_set() or not state.checked):
         return []       # a background job never starts a rebuild (nor waits for one)
     try:
-        hits = get_index().similar(title, limit=SIMILAR_CANDIDATES + 1)
+        hits = get_index().similar(title, limit=depth + 1)
     except IndexUnavailable:
         _state().checked = False
         return []
-    return [h for h in hits if h.id != exclude][:SIMILAR_CANDIDATES]
+    return [h for h in hits if h.id != exclude][:depth]
+
+
+@dataclass
+class Signals:
+    """What similar threads are ranked on: the fused order and its two sides."""
+
+    fused: list[tuple[int, float]]
+    cosine: dict[int, float]
+    lexical: dict[int, float]
+    closest: float = 1.0         # the best cosine
+    best_lexical: float = 0.0
+
+
+def similar_signals(title: str, body: str = "", exclude: int | None = None,
+                    depth: int = SIMILAR_CANDIDATES, rebuild: bool = True,
+                    vector_weight: float = VECTOR_WEIGHT) -> Signals | None:
+    """The fused ranking of threads like this title (and the lead of its body),
+    unfiltered; None for a title too short to look for."""
+    title = " ".join((title or "").split())[:300]
+    if len(title) < 3:
+        return None
+    lexical = _lexical_similar(title, exclude, rebuild, depth)
+    words = {h.id: h.score for h in lexical}
+    best_lexical = lexical[0].score if lexical else 0.0
+    vectors = semantic.vector_set()
+    query = semantic.query_vector(semantic.thread_text(title, body)) if vectors else None
+    if query is None or not len(vectors):
+        return Signals([(h.id, h.score) for h in lexical], {}, words, best_lexical=best_lexical)
+    nearest = vectors.nearest(query, depth, exclude=[exclude] if exclude else [])
+    cosine = dict(nearest)
+    cosine.update(vectors.similarity(query, [i for i in words if i not in cosine]))
+    fused = fuse([([i for i, _ in nearest], vector_weight),
+                  ([h.id for h in lexical], LEXICAL_WEIGHT)])
+    return Signals(fused, cosine, words, nearest[0][1] if nearest else 1.0, best_lexical)
 
 
 def similar_ids(title: str, body: str = "", exclude: int | None = None,
                 limit: int = 5, rebuild: bool = True) -> list[tuple[int, float]]:
-    """(thread id, fused score) of the threads like this title (and body lead),
-    best first, before visibility checks; `limit` * 2 at most. `rebuild=False`:
-    an index not yet found fit is left alone (vectors alone answer)."""
-    title = " ".join((title or "").split())[:300]
-    if len(title) < 3:
+    """(thread id, fused score) of the clearly related threads like this title
+    (and body lead), best first, before visibility checks; `limit` * 2 at most.
+    `rebuild=False`: an index not yet found fit is left alone (vectors answer)."""
+    signals = similar_signals(title, body, exclude, rebuild=rebuild)
+    if signals is None:
         return []
-    lexical = _lexical_similar(title, exclude, rebuild)
-    vectors = semantic.vector_set()
-    query = semantic.query_vector(semantic.thread_text(title, body)) if vectors else None
-    if query is None or not len(vectors):
-        if not lexical:
-            return []
-        floor = lexical[0].score * SIMILAR_RELATIVE_FLOOR
-        return [(h.id, h.score) for h in lexical if h.score >= floor][:limit * 2]
-    nearest = vectors.nearest(query, SIMILAR_CANDIDATES, exclude=[exclude] if exclude else [])
-    cosine = dict(nearest)
-    cosine.update(vectors.similarity(query, [h.id for h in lexical if h.id not in cosine]))
-    best_lexical = lexical[0].score if lexical else 0.0
-    lexical_score = {h.id: h.score for h in lexical}
-    closest = nearest[0][1] if nearest else 1.0
-    fused = fuse([([i for i, _ in nearest], VECTOR_WEIGHT),
-                  ([h.id for h in lexical], LEXICAL_WEIGHT)])
 
     def clearly_related(thread_id: int) -> bool:
-        words = lexical_score.get(thread_id, 0.0)
-        if thread_id not in cosine:
-            return words >= best_lexical * SIMILAR_RELATIVE_FLOOR
-        near = cosine[thread_id]
+        words = signals.lexical.get(thread_id, 0.0)
+        if thread_id not in signals.cosine:
+            return words >= signals.best_lexical * SIMILAR_RELATIVE_FLOOR
+        near = signals.cosine[thread_id]
         return near >= SIMILAR_MIN_COSINE and (
-            near >= closest - SIMILAR_COSINE_MARGIN or words >= best_lexical * SIMILAR_STRONG_WORDS)
+            near >= signals.closest - SIMILAR_COSINE_MARGIN
+            or words >= signals.best_lexical * SIMILAR_STRONG_WORDS)
 
-    return [(i, s) for i, s in fused if clearly_related(i)][:limit * 2]
+    return [(i, s) for i, s in signals.fused if clearly_related(i)][:limit * 2]
 
 
 def similar_threads(title: str, limit: int = 5, exclude: int | None = None,

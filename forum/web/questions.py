@@ -52,7 +52,8 @@ def ask():
     form = request.form if request.method == "POST" else request.args
 
     def page(errors, preview=None, status=200):
-        similar = searching.similar_threads(form["title"]) if form.get("title") else None
+        similar = (searching.similar_threads(form["title"], body=form.get("body", "")[:2_000])
+                   if form.get("title") else None)
         return render_template("questions/ask.html", form=form, errors=errors, preview=preview,
                                similar=similar), status
 

@@ -38,6 +38,7 @@ PER_PAGE = RANK_DEPTH + 1
 class Metrics:
     name: str
     pairs: int = 0
+    hit3: int = 0
     hit10: int = 0
     hit50: int = 0
     rr10: float = 0.0
@@ -45,6 +46,8 @@ class Metrics:
 
     def add(self, rank: int | None) -> None:
         self.pairs += 1
+        if rank is not None and rank <= 3:
+            self.hit3 += 1
         if rank is not None and rank <= 10:
             self.hit10 += 1
             self.rr10 += 1.0 / rank
@@ -53,8 +56,8 @@ class Metrics:
 
     def row(self) -> list:
         n = self.pairs or 1
-        return [self.name, self.pairs, self.hit10 / n, self.hit50 / n, self.rr10 / n,
-                f"{1000 * self.seconds / n:.1f}"]
+        return [self.name, self.pairs, self.hit3 / n, self.hit10 / n, self.hit50 / n,
+                self.rr10 / n, f"{1000 * self.seconds / n:.1f}"]
 
 
 def load_pairs() -> list[tuple[str, str]]:
@@ -79,7 +82,8 @@ def evaluate(name: str, ranked: Callable[[str], list[int]], threads: dict[str, t
     return metrics
 
 
-def build_site(app, files: list[Path], jobs: int) -> dict[str, tuple[int, str]]:
+def build_site(app, files: list[Path], jobs: int,
+               embed: bool = True) -> dict[str, tuple[int, str]]:
     """Migrate, import and index; return source -> (question id, title)."""
     from sqlalchemy import select
 
@@ -97,6 +101,14 @@ def build_site(app, files: list[Path], jobs: int) -> dict[str, tuple[int, str]]:
         indexed = time.perf_counter() - started - imported
         print(f"  imported {report.threads} threads, {report.answers} answers in {imported:.1f} s; "
               f"indexed {count} threads in {indexed:.1f} s")
+        if embed:
+            from forum.services import semantic
+
+            started = time.perf_counter()
+            vectors = semantic.embed_pending()
+            took = time.perf_counter() - started
+            print(f"  embedded {vectors} threads (title + lead) in {took:.1f} s "
+                  f"({vectors / max(took, 1e-9):.1f} threads/s)")
         rows = db.session.execute(select(Question.source, Question.id, Question.title)
                                   .where(Question.source.is_not(None))).all()
         db.session.remove()
@@ -126,6 +138,34 @@ def similar_ranker(app) -> Callable[[str], list[int]]:
 
     def ranked(title: str) -> list[int]:
         return [hit.id for hit in index.similar(title, limit=PER_PAGE)]
+
+    return ranked
+
+
+def vector_ranker(app) -> Callable[[str], list[int]]:
+    """The semantic side alone: nearest thread vectors to the title's embedding."""
+    from forum.services import semantic
+
+    def ranked(title: str) -> list[int]:
+        with app.app_context():
+            vectors = semantic.vector_set()
+            query = semantic.query_vector(semantic.thread_text(title))
+            return [i for i, _ in vectors.nearest(query, PER_PAGE)] if query is not None else []
+
+    return ranked
+
+
+def hybrid_ranker(app, vector_weight: float | None = None) -> Callable[[str], list[int]]:
+    """What the app ranks similar threads by: lexical similar() and vectors fused
+    (forum.services.searching.similar_signals), before the "clearly related" cut."""
+    from forum.services import searching
+
+    weight = searching.VECTOR_WEIGHT if vector_weight is None else vector_weight
+
+    def ranked(title: str) -> list[int]:
+        with app.test_request_context():
+            signals = searching.similar_signals(title, depth=PER_PAGE, vector_weight=weight)
+            return [i for i, _ in signals.fused] if signals else []
 
     return ranked
 
@@ -175,6 +215,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--jobs", type=int, default=2, help="Importer worker processes.")
     parser.add_argument("--keep", action="store_true", help="Keep the scratch instance.")
+    parser.add_argument("--tune", action="store_true",
+                        help="Also rank with a range of vector weights for the fusion.")
     args = parser.parse_args(argv)
     common.require_data()
     files = common.se_files()
@@ -190,8 +232,16 @@ def main(argv: list[str] | None = None) -> None:
         app = common.bench_app(scratch / "whoosh", f"sqlite:///{scratch / 'whoosh' / 'bench.db'}")
         threads = build_site(app, files, args.jobs)
         results.append(evaluate("whoosh (app)", backend_ranker(app), threads, pairs))
-        results.append(evaluate("whoosh similar() (related column)", similar_ranker(app),
+        results.append(evaluate("whoosh similar() (lexical side)", similar_ranker(app),
                                 threads, pairs))
+        results.append(evaluate("vector (all-MiniLM-L6-v2, title)", vector_ranker(app),
+                                threads, pairs))
+        results.append(evaluate("hybrid (app: similar + vector, weighted RRF)",
+                                hybrid_ranker(app), threads, pairs))
+        if args.tune:
+            for weight in (0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 8.0):
+                results.append(evaluate(f"  hybrid, vector weight {weight}",
+                                        hybrid_ranker(app, weight), threads, pairs))
         print("Baseline index (title + body, no stemming, no boosts, BM25F, OR of words):")
         baseline = baseline_ranker(app, scratch / "baseline-index")
         results.append(evaluate("baseline (plain BM25F)", baseline, threads, pairs))
@@ -204,9 +254,11 @@ def main(argv: list[str] | None = None) -> None:
             url = common.ensure_bench_database()
             common.reset_bench_database()
             pg_app = common.bench_app(scratch / "postgres", url, backend="postgres")
-            pg_threads = build_site(pg_app, files, args.jobs)
+            pg_threads = build_site(pg_app, files, args.jobs, embed=True)
             results.append(evaluate("postgres (app)", backend_ranker(pg_app), pg_threads, pairs))
-            results.append(evaluate("postgres similar() (related column)", similar_ranker(pg_app),
+            results.append(evaluate("postgres similar() (lexical side)", similar_ranker(pg_app),
+                                    pg_threads, pairs))
+            results.append(evaluate("postgres hybrid (app)", hybrid_ranker(pg_app),
                                     pg_threads, pairs))
     finally:
         if not args.keep:
@@ -217,8 +269,13 @@ def main(argv: list[str] | None = None) -> None:
           f"listed both ways and count twice); query thread left out of the ranking; "
           f"{'with' if len(files) > len(common.se_files()) else 'without'} the 20 Newsgroups "
           "threads as distractors.")
-    common.print_table(["index", "pairs", "Recall@10", "Recall@50", "MRR@10", "ms/query"],
-                       [m.row() for m in results])
+    common.print_table(["index", "pairs", "Recall@3", "Recall@10", "Recall@50", "MRR@10",
+                        "ms/query"], [m.row() for m in results])
+    base = next((m for m in results if m.name.startswith("baseline")), None)
+    hybrid = next((m for m in results if m.name.startswith("hybrid")), None)
+    if base and hybrid and base.hit3 and base.rr10:
+        print(f"\nhybrid / plain BM25: Recall@3 x{hybrid.hit3 / base.hit3:.2f}, "
+              f"MRR@10 x{hybrid.rr10 / base.rr10:.2f}")
 
 
 if __name__ == "__main__":
