@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
@@ -19,7 +19,7 @@ from forum.extensions import db
 from forum.infra import page_cache
 from forum.inputs import ListQuery
 from forum.models import Answer, Comment, Follow, MeToo, Post, Question, Tag, User, question_tags
-from forum.services import attachments, voting
+from forum.services import attachments, tagging, voting
 
 
 @dataclass
@@ -65,6 +65,8 @@ PINNED_SORTS = ("newest", "active")        # pinned questions lead these lists
 
 
 def list_questions(query: ListQuery, author_id: int | None = None) -> Page:
+    if query.tag:       # a tag synonym lists its master tag's questions (wi-fi -> wifi)
+        query = replace(query, tag=tagging.canonical_tag(query.tag))
     stmt = select(Question).where(Question.listed())
     if query.sort == "unanswered":
         stmt = stmt.where(Question.answer_count == 0)

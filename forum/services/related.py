@@ -62,15 +62,18 @@ def _due(session: Session, ids: Iterable[int] | None = None, limit: int | None =
     return list(session.scalars(stmt.limit(limit) if limit else stmt))
 
 
-def _compute(session: Session, question: Question) -> list[int]:
+def _compute(session: Session, question: Question) -> tuple[list[int], bool]:
+    """(the thread's related ids, whether the shown list changed)."""
     found = searching.similar_ids(question.title or "", html_to_text(question.body_html),
                                   exclude=question.id, limit=RELATED_LIMIT, rebuild=False)
     visible = set(session.scalars(select(Question.id).where(
         Question.id.in_([i for i, _ in found]), Question.listed())))
     ids = [i for i, _ in found if i in visible][:RELATED_LIMIT * 2]
+    old = session.get(RelatedList, question.id)
+    changed = (old.related_ids if old else [])[:RELATED_LIMIT] != ids[:RELATED_LIMIT]
     session.merge(RelatedList(question_id=question.id, ids=",".join(map(str, ids)),
                               computed_at=utcnow()))
-    return ids[:RELATED_LIMIT]
+    return ids[:RELATED_LIMIT], changed
 
 
 def compute(ids: Iterable[int], neighbours: bool = True) -> int:
@@ -84,13 +87,18 @@ def compute(ids: Iterable[int], neighbours: bool = True) -> int:
         questions = session.scalars(select(Question).where(Question.id.in_(ids),
                                                            Question.listed())).all()
         done = {q.id for q in questions}
+        shown_changed: set[int] = set()
         for question in questions:
-            for other in _compute(session, question):
+            listed, changed = _compute(session, question)
+            if changed:
+                shown_changed.add(question.id)
+            for other in listed:
                 row = session.get(RelatedList, other)
                 if neighbours and (row is None or question.id not in row.related_ids):
                     again.add(other)
         session.commit()
-    page_cache.threads_changed(done, lists=False)
+    if shown_changed:       # their pages show another related column now
+        page_cache.threads_changed(shown_changed, lists=False)
     again -= set(ids)
     if again:
         compute(again, neighbours=False)

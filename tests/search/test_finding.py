@@ -258,3 +258,13 @@ def test_tag_synonyms_apply_to_tag_filters_and_to_words(app):
     tag_synonyms.add_synonym(moderator, "wireless", "wifi")
     assert search_ids("tag:wireless") == [tagged.id]
     assert tagged.id in search_ids("wireless drops")
+
+
+def test_a_tag_synonym_lists_the_master_tags_questions(app, client):
+    from moderation import tag_synonyms
+    from tests.factories import make_question, make_user
+
+    tagged = make_question(title="Connection drops every few minutes", tags=("wifi",))
+    tag_synonyms.add_synonym(make_user(role="moderator"), "wireless", "wifi")
+    data = client.get("/api/v1/questions?tag=wireless").get_json()
+    assert [q["id"] for q in data["questions"]] == [tagged.id]
