@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a change waits before its vector and related questions are computed,
     # in a thread of the process (None: 2 s, or 0 = during the commit when TESTING)
     "SEMANTIC_DELAY": None,
+    # Seconds a process keeps the tag-synonym map before reading it again
+    "TAG_SYNONYMS_CACHE_SECONDS": 5,
     "MAX_UPLOAD_MB": 10,
     "ATTACHMENTS_PER_POST": 5,
     "ATTACHMENT_DAILY_MB": 50,
@@ -176,7 +178,7 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
     for key in ("CACHE_DEFAULT_TIMEOUT", "VIEWS_FLUSH_EVERY", "VIEWS_FLUSH_SECONDS"):
         if environ.get(key):
             settings[key] = int(environ[key])
-    for key in ("SEARCH_SYNC_DELAY", "SEMANTIC_DELAY"):
+    for key in ("SEARCH_SYNC_DELAY", "SEMANTIC_DELAY", "TAG_SYNONYMS_CACHE_SECONDS"):
         if environ.get(key):
             settings[key] = float(environ[key])
     if environ.get("PRODUCTS"):
