@@ -112,26 +112,41 @@ def _parts(raw: str, whole: str) -> list[str]:
     return out[:MAX_PARTS]
 
 
+_FIRST = frozenset(first for first, _ in COMPOUNDS)
+_NO_PARTS: list[str] = []
+
+
 def _tokens(text: str, parts: bool) -> list[tuple[str, int, int, list[str]]]:
-    """(word, start, end, parts) for each word of `text`, folded and compounded."""
-    folded = text.translate(FOLD)
+    """(word, start, end, parts) for each word of `text`, folded and compounded.
+    Hot when indexing: plain words (most of them) take the shortest path."""
+    folded = text.translate(FOLD).lower()   # lower() keeps offsets for the Latin script
+    if len(folded) != len(text):
+        folded = text.translate(FOLD)        # a letter whose lower case is longer: per token
     found: list[tuple[str, int, int, list[str]]] = []
+    append = found.append
+    compounds = False
     for match in _TOKEN.finditer(folded):
-        raw = match.group(0).lower()
+        raw = match.group(0)
+        if raw.isalpha():
+            raw = raw.lower()
+            append((raw, match.start(), match.end(), _NO_PARTS))
+            compounds = compounds or raw in _FIRST
+            continue
+        raw = raw.lower()
         whole = raw.replace("-", "") if "-" in raw else raw
-        found.append((whole, match.start(), match.end(),
-                      _parts(raw, whole) if parts and len(raw) > 2 else []))
-    if len(found) < 2:
+        append((whole, match.start(), match.end(),
+                _parts(raw, whole) if parts and len(raw) > 2 else _NO_PARTS))
+        compounds = compounds or whole in _FIRST
+    if not compounds or len(found) < 2:
         return found
     merged: list[tuple[str, int, int, list[str]]] = []
     i = 0
     while i < len(found):
         word, start, end, pieces = found[i]
-        if i + 1 < len(found):
+        if i + 1 < len(found) and word in _FIRST:
             joined = COMPOUNDS.get((word, found[i + 1][0]))
-            nxt_start = found[i + 1][1]
-            if joined and not folded[end:nxt_start].strip():
-                merged.append((joined, start, found[i + 1][2], []))
+            if joined and not folded[end:found[i + 1][1]].strip():
+                merged.append((joined, start, found[i + 1][2], _NO_PARTS))
                 i += 2
                 continue
         merged.append((word, start, end, pieces))

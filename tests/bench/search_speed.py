@@ -33,7 +33,7 @@ from pathlib import Path
 
 from tests.bench import common
 
-VERSION = 1   # bump when the generated documents change, so old caches are rebuilt
+VERSION = 2   # bump when the generated documents or the analysis change, so caches are rebuilt
 SYNONYMS = {
     "error": "failure", "problem": "issue", "issue": "problem", "install": "set up",
     "fast": "quick", "slow": "sluggish", "question": "query", "answer": "reply",
@@ -189,6 +189,78 @@ def measure(index, qs: list[tuple[str, str, str]]) -> dict[str, list[float]]:
     return times
 
 
+# -- similar while asking at scale ---------------------------------------------------------
+
+def base_vectors(bases: list[Base]):
+    """The real threads' vectors (title + lead, as the app embeds them), cached under
+    instance/bench: embedding every base takes minutes, the copies reuse them."""
+    import numpy as np
+
+    from forum.services.semantic import MAX_TOKENS, thread_text
+    from search.embedding import MODEL_NAME, get_embedder
+
+    path = common.CACHE / f"base-vectors-{MODEL_NAME}-{MAX_TOKENS}-{len(bases)}.npy"
+    if path.exists():
+        return np.load(path)
+    started = time.perf_counter()
+    texts = [thread_text(b.title, b.body) for b in bases]
+    vectors = get_embedder().embed(texts, max_tokens=MAX_TOKENS)
+    took = time.perf_counter() - started
+    print(f"  embedded the {len(bases)} real threads in {took:.0f} s "
+          f"({len(bases) / took:.1f} threads/s); cached in {path}")
+    np.save(path, vectors)
+    return vectors
+
+
+def thread_vectors(n: int, bases: list[Base]):
+    """A VectorSet of N threads: copy k of a real thread has that thread's vector
+    moved a little (the copies' texts are perturbed too), renormalised."""
+    import numpy as np
+
+    from search.vectors import VectorSet
+
+    base = base_vectors(bases)
+    rng = np.random.default_rng(5)
+    vectors = VectorSet(base.shape[1])
+    for start in range(0, n, 10_000):
+        ids = np.arange(start, min(n, start + 10_000))
+        chunk = base[ids % len(bases)] + rng.normal(0, 0.02, (len(ids), base.shape[1])).astype(
+            np.float32) * (ids >= len(bases))[:, None]
+        chunk /= np.linalg.norm(chunk, axis=1, keepdims=True)
+        vectors.upsert((ids + 1).tolist(), chunk)
+    return vectors
+
+
+def measure_similar(index, vectors, bases: list[Base], count: int = 200, seed: int = 13):
+    """What /ask's similar threads cost: the backend's lexical similar() of the title,
+    the title's embedding, the nearest of every thread vector, and the fusion, as
+    forum.services.searching.similar_signals does (less its visibility query).
+    Returns ms per step and in all."""
+    from forum.services.searching import LEXICAL_WEIGHT, SIMILAR_CANDIDATES, VECTOR_WEIGHT
+    from forum.services.semantic import MAX_TOKENS, thread_text
+    from search.embedding import get_embedder
+    from search.vectors import fuse
+
+    embedder = get_embedder()
+    rng = random.Random(seed)
+    titles = [rng.choice(bases).title for _ in range(count)]
+    steps: dict[str, list[float]] = {"lexical": [], "embed": [], "nearest": [], "all": []}
+    for n, title in enumerate(titles):
+        t0 = time.perf_counter()
+        lexical = index.similar(title, limit=SIMILAR_CANDIDATES)
+        t1 = time.perf_counter()
+        query = embedder.embed([thread_text(title)], max_tokens=MAX_TOKENS)[0]
+        t2 = time.perf_counter()
+        nearest = vectors.nearest(query, SIMILAR_CANDIDATES)
+        fuse([([i for i, _ in nearest], VECTOR_WEIGHT), ([h.id for h in lexical], LEXICAL_WEIGHT)])
+        t3 = time.perf_counter()
+        if n >= 10:         # the first ten warm caches
+            for key, (a, b) in {"lexical": (t0, t1), "embed": (t1, t2), "nearest": (t2, t3),
+                                "all": (t0, t3)}.items():
+                steps[key].append(1000 * (b - a))
+    return steps
+
+
 def percentile(values: list[float], p: float) -> float:
     """Nearest rank: the smallest value with at least p% of the values at or below it."""
     ordered = sorted(values)
@@ -290,6 +362,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch", type=int, default=2000, help="Documents per upsert_many.")
     parser.add_argument("--rebuild", action="store_true", help="Build even if a cached index fits.")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-similar", action="store_true",
+                        help="Skip similar-while-asking (lexical + vectors).")
     args = parser.parse_args(argv)
     common.require_data()
     common.CACHE.mkdir(parents=True, exist_ok=True)
@@ -308,12 +382,27 @@ def main(argv: list[str] | None = None) -> None:
             builders.append(("postgres", postgres_index))
         except ImportError as e:
             print(f"search.postgres_index is not available ({e}): postgres backend skipped.")
-    rows, kinds = [], {}
+    rows, kinds, similar_rows = [], {}, []
+    vectors = None
+    if not args.no_similar:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=1, user_api="blas")      # as the app runs the model
+        print("vectors:")
+        rss = common.rss_mb()
+        vectors = thread_vectors(args.threads, bases)
+        print(f"  {len(vectors)} thread vectors in memory: {vectors.nbytes() / 2**20:.0f} MB "
+              f"(process RSS {rss:.0f} -> {common.rss_mb():.0f} MB with the model)")
     for name, build in builders:
         print(f"{name}:")
         index, rate, reused = build(args.threads, bases, args.batch, args.rebuild)
         if reused:
             print(f"  reusing the {args.threads}-thread index built earlier")
+        if vectors is not None:
+            steps = measure_similar(index, vectors, bases)
+            similar_rows.append([name, *(f"{percentile(steps[k], 50):.1f} / "
+                                         f"{percentile(steps[k], 99):.1f}"
+                                         for k in ("lexical", "embed", "nearest", "all"))])
         times = measure(index, qs)
         every = [t for ts in times.values() for t in ts]
         rows.append([name, args.threads, f"{rate:.0f}" + (" (cached)" if reused else ""),
@@ -325,6 +414,11 @@ def main(argv: list[str] | None = None) -> None:
     order = list(dict.fromkeys(q[0] for q in qs))
     common.print_table(["p50 ms by kind", *order],
                        [[name, *(kinds[name].get(k) for k in order)] for name in kinds])
+    if similar_rows:
+        print()
+        print(f"Similar while asking, {args.threads} threads (p50 / p99 ms):")
+        common.print_table(["backend", "lexical similar()", "embed title", "nearest vectors",
+                            "in all"], similar_rows)
 
 
 if __name__ == "__main__":
