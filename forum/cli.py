@@ -109,7 +109,9 @@ search = AppGroup("search", help="The full-text search index.")
 @search.command("reindex")
 @click.option("--text-only", is_flag=True,
               help="Rebuild the word index only; leave vectors and related questions.")
-def search_reindex(text_only: bool) -> None:
+@click.option("--procs", type=click.IntRange(1, 64), default=os.cpu_count() or 1,
+              show_default=True, help="Processes analysing the text (Whoosh).")
+def search_reindex(text_only: bool, procs: int) -> None:
     """Rebuild the search index from the database, then compute the vectors and
     related questions that are missing or stale (resumable: run it again after an
     interruption and it goes on where it stopped)."""
@@ -118,20 +120,20 @@ def search_reindex(text_only: bool) -> None:
     total = searching.indexable_count()
     with click.progressbar(length=total, label="Indexing threads", show_pos=True,
                            file=sys.stderr) as bar:
-        count = searching.reindex(progress=bar.update)
+        count = searching.reindex(progress=bar.update, procs=procs)
     click.echo(f"Search index rebuilt: {count} thread(s) indexed "
                f"({current_app.config['SEARCH_BACKEND']} backend).")
     if not text_only:
-        _semantic_catch_up()
+        _semantic_catch_up(procs)
 
 
-def _semantic_catch_up() -> None:
+def _semantic_catch_up(procs: int = 1) -> None:
     from forum.services import related, semantic
 
     if semantic.enabled():
         with click.progressbar(length=semantic.pending_count(), label="Embedding threads",
                                show_pos=True, file=sys.stderr) as bar:
-            embedded = semantic.embed_pending(progress=bar.update)
+            embedded = semantic.embed_pending(progress=bar.update, procs=procs)
         click.echo(f"Vectors computed: {embedded} thread(s) ({semantic.model_name()}).")
     else:
         click.echo("Vectors skipped: the semantic layer is off (SEMANTIC_SEARCH, or the "
@@ -143,10 +145,12 @@ def _semantic_catch_up() -> None:
 
 
 @search.command("vectors")
-def search_vectors() -> None:
+@click.option("--procs", type=click.IntRange(1, 64), default=os.cpu_count() or 1,
+              show_default=True, help="Processes running the model.")
+def search_vectors(procs: int) -> None:
     """Compute only what is missing or stale: thread vectors, then related
     questions (resumable; `reindex` runs this too)."""
-    _semantic_catch_up()
+    _semantic_catch_up(procs)
 
 
 @click.command("seed-import")

@@ -17,8 +17,8 @@ def init_app(app) -> None:
     from moderation import api, cli
     from moderation.api import flags as api_flags  # noqa: F401  (routes attach to api.bp)
     from moderation.api import openapi
-    from moderation.api import threads as api_threads  # noqa: F401
     from moderation.api import tag_synonyms as api_tag_synonyms  # noqa: F401
+    from moderation.api import threads as api_threads  # noqa: F401
     from moderation.api import users as api_users  # noqa: F401
     from moderation.web import flags, log, tag_synonyms, threads, users
 

@@ -261,3 +261,12 @@ def get_embedder() -> Embedder:
             if _embedder is None:
                 _embedder = Embedder.load()
     return _embedder
+
+
+def embed_in_worker(texts: list[str], max_tokens: int = 128) -> np.ndarray:
+    """For a process pool (`multiprocessing`, spawn): this process's embedder, one
+    BLAS thread, the texts' vectors."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+    return get_embedder().embed(texts, max_tokens=max_tokens)

@@ -466,7 +466,7 @@ class PostgresIndex:
         with self._unavailable("be read"), self.engine.connect() as conn:
             return set(conn.scalars(text("SELECT id FROM search_pending")))
 
-    def upsert_many(self, docs: Iterable[ThreadDoc]) -> int:
+    def upsert_many(self, docs: Iterable[ThreadDoc], procs: int = 1) -> int:
         """Write many documents, in batches of their own transactions. Holds the
         bulk-load lock throughout, so that concurrent apply() calls queue their ids
         (these documents were read without the threads' locks)."""

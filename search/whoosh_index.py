@@ -275,12 +275,23 @@ class WhooshIndex:
             self._defer(ids)
             raise
 
-    def upsert_many(self, docs: Iterable[ThreadDoc]) -> int:
-        writer = self._writer(max(self.lock_timeout, 60.0))
+    def upsert_many(self, docs: Iterable[ThreadDoc], procs: int = 1) -> int:
+        """Write many documents in one commit. Into an empty index (a rebuild) with
+        `procs` > 1, documents are analysed by that many processes (Whoosh's
+        MpWriter; each writes a segment of its own, kept as they are): for the
+        command line, never from a threaded web worker."""
+        timeout = max(self.lock_timeout, 60.0)
+        fresh = procs > 1 and self._open().doc_count() == 0
+        if fresh:
+            writer = self._open().writer(timeout=timeout, delay=0.05, procs=procs,
+                                         multisegment=True, limitmb=128)
+        else:
+            writer = self._writer(timeout)
+        add = writer.add_document if fresh else writer.update_document
         count = 0
         try:
             for doc in docs:
-                writer.update_document(**self._fields(doc))
+                add(**self._fields(doc))
                 count += 1
             writer.commit()
         except BaseException:

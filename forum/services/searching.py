@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 
 EXTENSION = "crowdfix.search"
 BATCH = 500
+REINDEX_PROCS_MIN = 2_000     # threads from which a rebuild uses several processes
 SIMILAR_RELATIVE_FLOOR = 0.35
 UNAVAILABLE = ("Search is being rebuilt and will be back in a moment; meanwhile these "
                "results match question titles only.")
@@ -219,9 +220,11 @@ def _question_ids(session: Session) -> Iterator[list[int]]:
         last = batch[-1]
 
 
-def reindex(progress: Callable[[int], None] | None = None) -> int:
+def reindex(progress: Callable[[int], None] | None = None, procs: int = 1) -> int:
     """Rebuild the whole index from the database; returns the threads indexed.
-    `progress(n)` is called after each batch of n threads."""
+    `progress(n)` is called after each batch of n threads. `procs` > 1 analyses
+    documents in that many processes where the backend can (Whoosh; the command
+    line only: a web worker's threads must not fork)."""
     index = get_index()
     index.clear()
 
@@ -234,7 +237,9 @@ def reindex(progress: Callable[[int], None] | None = None) -> int:
                 if progress:
                     progress(len(batch))
 
-    count = index.upsert_many(docs())
+    # Processes pay off on a large rebuild only (each starts a writer of its own).
+    procs = procs if indexable_count() >= REINDEX_PROCS_MIN else 1
+    count = index.upsert_many(docs(), procs=procs)
     # Writes that came in while the rebuild held the index were queued by the
     # backend; an empty apply() picks them up.
     index.apply(set(), thread_docs)

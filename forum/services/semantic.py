@@ -110,23 +110,31 @@ def pending_count() -> int:
             _stale(model_name()).subquery())) or 0
 
 
-def embed_threads(ids: Iterable[int]) -> list[int]:
+def embed_threads(ids: Iterable[int], embed: Callable[[list[str]], np.ndarray] | None = None,
+                  batch: int = BATCH) -> list[int]:
     """Compute and store the vectors of these threads where missing or stale;
-    returns the ids embedded. Reads and writes in a session of its own."""
+    returns the ids embedded. Reads and writes in a session of its own. `embed`
+    (texts -> vectors) defaults to this process's model."""
     ids = list(ids)
     if not ids or not enabled():
         return []
-    model, name = _model(), model_name()
+    name = model_name()
+    if embed is None:
+        model = _model()
+
+        def embed(texts: list[str]) -> np.ndarray:
+            return model.embed(texts, max_tokens=MAX_TOKENS)
+
     done: list[int] = []
     with Session(db.engine) as session:
-        for start in range(0, len(ids), BATCH):
-            todo = pending_ids(session, ids[start:start + BATCH])
+        for start in range(0, len(ids), batch):
+            todo = pending_ids(session, ids[start:start + batch])
             if not todo:
                 continue
             questions = list(session.scalars(select(Question).where(Question.id.in_(todo))
                                               .order_by(Question.id)))
             texts = [thread_text(q.title or "", html_to_text(q.body_html)) for q in questions]
-            vectors = model.embed(texts, max_tokens=MAX_TOKENS)
+            vectors = embed(texts)
             now = utcnow()
             for q, vector in zip(questions, vectors, strict=True):
                 session.merge(ThreadVector(question_id=q.id, model=name,
@@ -138,22 +146,41 @@ def embed_threads(ids: Iterable[int]) -> list[int]:
     return done
 
 
-def embed_pending(progress: Callable[[int], None] | None = None) -> int:
+def embed_pending(progress: Callable[[int], None] | None = None, procs: int = 1) -> int:
     """Embed every thread that has no vector yet, or a stale one; resumable (each
-    batch is committed). `progress(n)` after each batch."""
+    batch is committed). `progress(n)` after each batch. `procs` > 1 runs the
+    model in that many processes (spawned, one BLAS thread each; the command line
+    only) while this one reads the threads and writes the vectors."""
     if not enabled():
         return 0
+    if procs <= 1 or pending_count() <= procs:
+        return _embed_pending(progress, None, BATCH)
+    import multiprocessing
+
+    from search.embedding import embed_in_worker
+
+    with multiprocessing.get_context("spawn").Pool(procs) as pool:
+        def embed(texts: list[str]) -> np.ndarray:
+            share = -(-len(texts) // procs)
+            parts = [texts[i:i + share] for i in range(0, len(texts), share)]
+            return np.concatenate(pool.starmap(embed_in_worker,
+                                               [(p, MAX_TOKENS) for p in parts]))
+
+        return _embed_pending(progress, embed, BATCH * procs)
+
+
+def _embed_pending(progress, embed, batch: int) -> int:
     count = 0
     with Session(db.engine) as session:
         while True:
-            batch = pending_ids(session, limit=BATCH * 4)
-            if not batch:
+            todo = pending_ids(session, limit=batch * 4)
+            if not todo:
                 return count
             session.rollback()      # read the next batch afresh
-            done = embed_threads(batch)
+            done = embed_threads(todo, embed, batch)
             count += len(done)
             if progress:
-                progress(len(batch))
+                progress(len(todo))
             if not done:
                 return count
 

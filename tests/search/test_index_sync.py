@@ -214,3 +214,39 @@ def test_official_answers_and_known_issues_reach_the_index(app):
     known_issues.clear_known(staff, question.id)
     assert index_ids("is:official") == [] and index_ids("is:known") == []
     assert index_ids("is:unsolved") == [question.id]
+
+
+def test_a_rebuild_in_two_processes_indexes_every_thread(tmp_path):
+    from datetime import datetime
+
+    from search import ThreadDoc
+    from search.query import parse
+    from search.whoosh_index import WhooshIndex
+
+    index = WhooshIndex(tmp_path / "index")
+    index.clear()
+    docs = (ThreadDoc(id=n, title=f"Printer {n} shows offline after the update",
+                      body="The printer is offline in Windows but prints a test page.",
+                      tags=("printing",), created_at=datetime(2026, 1, 1),
+                      activity_at=datetime(2026, 1, 1)) for n in range(1, 301))
+    assert index.upsert_many(docs, procs=2) == 300
+    assert index.count() == 300
+    assert index.search(parse("printer offline"), per_page=5).total == 300
+    index.close()
+
+
+def test_cli_vectors_computes_what_is_missing_in_two_processes(app):
+    from sqlalchemy import select
+
+    from forum.models import ThreadVector
+
+    questions = [make_question(title=f"Docking station {n} drops the external monitor",
+                               body="The monitor on the dock goes black every few minutes.")
+                 for n in range(3)]
+    db.session.query(ThreadVector).delete()
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["search", "vectors", "--procs", "2"])
+    assert result.exit_code == 0, result.output
+    assert "Vectors computed: 3 thread(s)" in result.output
+    assert {v.question_id for v in db.session.scalars(select(ThreadVector))} == {
+        q.id for q in questions}
