@@ -101,6 +101,9 @@ def seed_demo(if_empty: bool) -> None:
         f"{report['answers']} answers, {report['comments']} comments, {report['votes']} votes."
     )
     click.echo(f"Every demo user's password is: {seeding.DEMO_PASSWORD}")
+    # This process ends now: compute the vectors and related questions here rather
+    # than leave them to the server's first requests.
+    _semantic_catch_up(procs=1)
 
 
 search = AppGroup("search", help="The full-text search index.")
