@@ -19,7 +19,7 @@ from forum.app import create_app
 from forum.extensions import db
 from forum.inputs import SearchRequest
 from forum.models import Question, RelatedList, ThreadVector
-from forum.services import related, searching, semantic
+from forum.services import searching, semantic
 from tests.conftest import PG_URL, TABLES_IN_ORDER, base_config
 
 # (what a person types, a distinctive part of the demo thread's title it should find)
@@ -201,70 +201,3 @@ def test_a_misspelt_query_shows_the_corrected_results(demo_ctx):
     assert thread("PrintJet 3200 shows").id in [f.question.id for f in page.items]
     exact = searching.search_threads(SearchRequest(q="priner offline", exact=True))
     assert exact.corrected_from is None and exact.suggestion == "printer offline"
-
-
-# -- writes: the ordinary per-test app ----------------------------------------------------
-
-def test_a_new_thread_gets_a_vector_and_related_questions_and_shows_in_older_ones(app):
-    from tests.factories import make_question
-
-    older = make_question(title="Printer shows offline although it is connected to the network",
-                          body="Windows says the printer is offline; the printer's own screen "
-                               "shows it connected to the Wi-Fi and its test page prints.")
-    newer = make_question(title="My printer is marked offline on the laptop but prints a test page",
-                          body="Every job waits in the queue and Windows calls the printer offline.")
-    assert db.session.get(ThreadVector, newer.id) is not None
-    assert related.stored_ids(newer.id) == [older.id]
-    assert newer.id in related.stored_ids(older.id)     # the older thread learnt of the newer
-    assert searching.related_threads(older) == [newer]
-
-
-def test_an_edit_recomputes_the_vector_and_the_related_list(app):
-    from forum.inputs import PostEdit
-    from forum.services import posting
-    from tests.factories import make_question
-
-    first = make_question(title="Laptop fan is loud all the time",
-                          body="The fan runs at full speed even when idle.")
-    other = make_question(title="Router firmware upgrade stops at 87 percent",
-                          body="The router's firmware update fails with an image error.")
-    before = db.session.get(ThreadVector, other.id).vector
-    assert first.id not in related.stored_ids(other.id)
-    posting.edit_post(other.author, other.id, PostEdit(
-        title="Laptop fan noise is loud even when idle",
-        body="My laptop fan spins loudly all the time, even with nothing running.",
-        tags=None, comment="clearer"))
-    db.session.expire_all()
-    assert db.session.get(ThreadVector, other.id).vector != before
-    assert first.id in related.stored_ids(other.id)
-
-
-def test_without_the_semantic_layer_similar_threads_come_from_words(app):
-    from tests.factories import make_question
-
-    app.config["SEMANTIC_SEARCH"] = False
-    question = make_question(title="Scanner driver install fails with error 1603")
-    make_question(title="Bluetooth mouse lags on battery power")
-    assert searching.similar_threads("scanner driver error 1603") == [question]
-    assert db.session.query(ThreadVector).count() == 0
-
-
-def test_tag_synonyms_apply_to_tag_filters_and_to_words(app):
-    from moderation import tag_synonyms
-    from tests.factories import make_question, make_user
-
-    tagged = make_question(title="Connection drops every few minutes", tags=("wifi",))
-    moderator = make_user(role="moderator")
-    tag_synonyms.add_synonym(moderator, "wireless", "wifi")
-    assert search_ids("tag:wireless") == [tagged.id]
-    assert tagged.id in search_ids("wireless drops")
-
-
-def test_a_tag_synonym_lists_the_master_tags_questions(app, client):
-    from moderation import tag_synonyms
-    from tests.factories import make_question, make_user
-
-    tagged = make_question(title="Connection drops every few minutes", tags=("wifi",))
-    tag_synonyms.add_synonym(make_user(role="moderator"), "wireless", "wifi")
-    data = client.get("/api/v1/questions?tag=wireless").get_json()
-    assert [q["id"] for q in data["questions"]] == [tagged.id]
