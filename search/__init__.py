@@ -51,10 +51,13 @@ class ThreadDoc:
     activity_at: datetime = field(default_factory=datetime.utcnow)
 
 
-# Ranking: all of a query's words first; when fewer than RELAX_BELOW threads have
-# them all, the least informative word (the one most threads have) stops being
-# required (it still adds to the score), then the next, down to the rarest one.
-RELAX_BELOW = 5
+# Ranking: all of a query's words first; when fewer than RELAX_BELOW threads (a
+# page) have them all, the least informative word (the one most threads have)
+# stops being required (it still adds to the score), then the next, down to the
+# rarest one, and at last any of them. Threads with every word get STRICT_BONUS
+# times the score of those words on top, so they stay first.
+RELAX_BELOW = 20
+STRICT_BONUS = 2.0
 # A mild prior for threads that helped people: a relevance score is multiplied by at
 # most 1 + PRIOR_WEIGHT, so it reorders near-ties and never outweighs relevance.
 PRIOR_WEIGHT = 0.15
@@ -153,5 +156,5 @@ def make_index(config: dict[str, Any]) -> SearchIndex:
     return BACKENDS[backend](config)
 
 
-__all__ = ["MARK_END", "MARK_START", "PRIOR_WEIGHT", "RELAX_BELOW", "SORTS", "prior", "with_prior", "Hit", "IndexUnavailable", "Loader", "Query",
+__all__ = ["MARK_END", "MARK_START", "PRIOR_WEIGHT", "RELAX_BELOW", "SORTS", "STRICT_BONUS", "prior", "with_prior", "Hit", "IndexUnavailable", "Loader", "Query",
            "Results", "BACKENDS", "SearchIndex", "ThreadDoc", "make_index", "parse", "snippet_html"]

@@ -55,6 +55,7 @@ from search import (
     PRIOR_VOTES,
     PRIOR_WEIGHT,
     RELAX_BELOW,
+    STRICT_BONUS,
     Hit,
     IndexUnavailable,
     Loader,
@@ -682,6 +683,11 @@ class PostgresIndex:
             params["near"] = _all(words)
             parts.append(f"{top:.5f} * ts_rank_cd(CAST(:weights AS float4[]), s.document, "
                          f"CAST(:near AS tsquery), {RANK_NORMALIZATION})")
+            # Every word there: their ranks once more, so these threads stay first
+            # when the query was relaxed (search.STRICT_BONUS).
+            words_rank = " + ".join(parts[:len(words)])
+            parts.append(f"CASE WHEN s.document @@ CAST(:near AS tsquery) "
+                         f"THEN {STRICT_BONUS} * ({words_rank}) ELSE 0 END")
         if not parts:
             return "0.0"
         return f"({' + '.join(parts)}) * (1.0 + {PRIOR_WEIGHT} * {_PRIOR_SQL})"

@@ -39,6 +39,7 @@ from search import (
     MARK_END,
     MARK_START,
     RELAX_BELOW,
+    STRICT_BONUS,
     Hit,
     IndexUnavailable,
     Loader,
@@ -417,17 +418,22 @@ class WhooshIndex:
                 main = Q.Or(optional)
             yield main
             return
+        # Relaxed levels: every word still scores, and all of them together once more.
+        strict = ([Q.And([word(t) for t in choosing], boost=STRICT_BONUS)]
+                  if len(choosing) > 1 else [])
         for keep in range(len(choosing), 0, -1):
             required = [word(t) for t in choosing[:keep]]
             optional = [word(t) for t in (*choosing[keep:], *extra)]
             main = Q.And(required + fixed) if len(required) + len(fixed) > 1 else required[0]
             optional = [q for q in optional if q is not None] + bonus
+            if keep < len(choosing):
+                optional += strict
             yield Q.AndMaybe(main, Q.Or(optional)) if optional else main
         if len(choosing) > 1:       # last resort: any of the words (more of them rank higher)
             anyword = Q.Or([word(t) for t in choosing])
             main = Q.And([anyword, *fixed]) if fixed else anyword
-            optional = [q for q in (word(t) for t in extra) if q is not None]
-            yield Q.AndMaybe(main, Q.Or(optional)) if optional else main
+            optional = [q for q in (word(t) for t in extra) if q is not None] + strict
+            yield Q.AndMaybe(main, Q.Or(optional))
 
     def _build(self, query: Query, searcher) -> Q.Query | None:
         """The strictest form of the query (all words required)."""
