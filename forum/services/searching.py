@@ -512,8 +512,15 @@ def _lexical_similar(title: str, exclude: int | None, rebuild: bool = True,
     state = _state()
     if rebuild and not ensure_index():
         return []
-    if not rebuild and (state.rebuilding.is_set() or not state.checked):
-        return []       # a background job never starts a rebuild (nor waits for one)
+    if not rebuild and not state.checked:
+        # A background job never starts a rebuild (nor waits for one): an index
+        # that is being rebuilt, empty or unreadable leaves the vectors to answer.
+        try:
+            if state.rebuilding.is_set() or state.index.count() == 0:
+                return []
+        except IndexUnavailable:
+            return []
+        state.checked = True
     try:
         hits = get_index().similar(title, limit=depth + 1)
     except IndexUnavailable:
