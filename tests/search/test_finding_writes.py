@@ -77,3 +77,25 @@ def test_a_tag_synonym_lists_the_master_tags_questions(app, client):
     tag_synonyms.add_synonym(make_user(role="moderator"), "wireless", "wifi")
     data = client.get("/api/v1/questions?tag=wireless").get_json()
     assert [q["id"] for q in data["questions"]] == [tagged.id]
+
+
+def test_in_production_a_thread_of_the_process_computes_them_after_the_commit(app):
+    import time
+
+    from tests.factories import make_question
+
+    app.config["SEMANTIC_DELAY"] = 0.1
+    older = make_question(title="Webcam image is black in video calls",
+                          body="The laptop webcam shows only a black picture in every app.")
+    newer = make_question(title="Black picture from the built-in webcam in video calls",
+                          body="Every video app shows a black image from the camera.")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        db.session.rollback()
+        if related.stored_ids(newer.id) == [older.id] and newer.id in (
+                related.stored_ids(older.id) or []):
+            break
+        time.sleep(0.1)
+    assert related.stored_ids(newer.id) == [older.id]
+    assert newer.id in related.stored_ids(older.id)
+    assert db.session.get(ThreadVector, newer.id) is not None
