@@ -64,8 +64,11 @@ def _due(session: Session, ids: Iterable[int] | None = None, limit: int | None =
 
 def _compute(session: Session, question: Question) -> tuple[list[int], bool]:
     """(the thread's related ids, whether the shown list changed)."""
+    vectors = semantic.vector_set()      # the thread's own vector is its text's embedding
+    own = vectors.vector(question.id) if vectors is not None else None
     found = searching.similar_ids(question.title or "", html_to_text(question.body_html),
-                                  exclude=question.id, limit=RELATED_LIMIT, rebuild=False)
+                                  exclude=question.id, limit=RELATED_LIMIT, rebuild=False,
+                                  vector=own)
     visible = set(session.scalars(select(Question.id).where(
         Question.id.in_([i for i, _ in found]), Question.listed())))
     ids = [i for i, _ in found if i in visible][:RELATED_LIMIT * 2]

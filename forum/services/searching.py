@@ -542,9 +542,10 @@ class Signals:
 
 def similar_signals(title: str, body: str = "", exclude: int | None = None,
                     depth: int = SIMILAR_CANDIDATES, rebuild: bool = True,
-                    vector_weight: float = VECTOR_WEIGHT) -> Signals | None:
+                    vector_weight: float = VECTOR_WEIGHT, vector=None) -> Signals | None:
     """The fused ranking of threads like this title (and the lead of its body),
-    unfiltered; None for a title too short to look for."""
+    unfiltered; None for a title too short to look for. `vector`: the text's
+    embedding when already known (a thread's own, stored)."""
     title = " ".join((title or "").split())[:300]
     if len(title) < 3:
         return None
@@ -552,8 +553,10 @@ def similar_signals(title: str, body: str = "", exclude: int | None = None,
     words = {h.id: h.score for h in lexical}
     best_lexical = lexical[0].score if lexical else 0.0
     vectors = semantic.vector_set()
-    query = semantic.query_vector(semantic.thread_text(title, body)) if vectors else None
-    if query is None or not len(vectors):
+    query = vector
+    if query is None and vectors:
+        query = semantic.query_vector(semantic.thread_text(title, body))
+    if query is None or not vectors:
         return Signals([(h.id, h.score) for h in lexical], {}, words, best_lexical=best_lexical)
     nearest = vectors.nearest(query, depth, exclude=[exclude] if exclude else [])
     cosine = dict(nearest)
@@ -564,11 +567,11 @@ def similar_signals(title: str, body: str = "", exclude: int | None = None,
 
 
 def similar_ids(title: str, body: str = "", exclude: int | None = None,
-                limit: int = 5, rebuild: bool = True) -> list[tuple[int, float]]:
+                limit: int = 5, rebuild: bool = True, vector=None) -> list[tuple[int, float]]:
     """(thread id, fused score) of the clearly related threads like this title
     (and body lead), best first, before visibility checks; `limit` * 2 at most.
     `rebuild=False`: an index not yet found fit is left alone (vectors answer)."""
-    signals = similar_signals(title, body, exclude, rebuild=rebuild)
+    signals = similar_signals(title, body, exclude, rebuild=rebuild, vector=vector)
     if signals is None:
         return []
 
