@@ -50,7 +50,8 @@ def stored_ids(question_id: int) -> list[int] | None:
     return None if row is None else row.related_ids
 
 
-def _due(session: Session, ids: Iterable[int] | None = None, limit: int | None = None) -> list[int]:
+def _due(session: Session, ids: Iterable[int] | None = None, limit: int | None = None,
+         after: int = 0) -> list[int]:
     """Listed threads whose list is missing or older than their last edit."""
     stmt = (select(Question.id).outerjoin(RelatedList, RelatedList.question_id == Question.id)
             .where(Question.listed(), or_(
@@ -58,7 +59,7 @@ def _due(session: Session, ids: Iterable[int] | None = None, limit: int | None =
                 RelatedList.computed_at < func.coalesce(Question.edited_at, Question.created_at))))
     if ids is not None:
         stmt = stmt.where(Question.id.in_(list(ids)))
-    stmt = stmt.order_by(Question.id)
+    stmt = stmt.where(Question.id > after).order_by(Question.id)
     return list(session.scalars(stmt.limit(limit) if limit else stmt))
 
 
@@ -124,13 +125,16 @@ def due_count() -> int:
 
 def catch_up(progress: Callable[[int], None] | None = None) -> int:
     """Compute every list that is due (after a crash, an import, a restore)."""
-    count = 0
+    count, last = 0, 0
     with Session(db.engine) as session:
         while True:
-            batch = _due(session, limit=BATCH)
+            # In id order, each thread once: one whose creation time lies in the
+            # future stays due after its list is stored, and must not loop.
+            batch = _due(session, limit=BATCH, after=last)
             session.rollback()
             if not batch:
                 return count
+            last = batch[-1]
             compute(batch, neighbours=False)
             count += len(batch)
             if progress:

@@ -99,3 +99,21 @@ def test_in_production_a_thread_of_the_process_computes_them_after_the_commit(ap
     assert related.stored_ids(newer.id) == [older.id]
     assert newer.id in related.stored_ids(older.id)
     assert db.session.get(ThreadVector, newer.id) is not None
+
+
+def test_catch_up_computes_what_is_due_once_even_for_a_thread_dated_in_the_future(app):
+    from datetime import timedelta
+
+    from forum.models import Question, RelatedList, utcnow
+    from tests.factories import make_question
+
+    first = make_question(title="Tablet screen flickers at low brightness")
+    second = make_question(title="Screen flicker on the tablet when brightness is low")
+    db.session.get(Question, second.id).created_at = utcnow() + timedelta(days=2)
+    db.session.query(RelatedList).delete()
+    db.session.commit()                     # the change itself recomputes both lists
+    assert related.stored_ids(first.id) == [second.id]
+    # The future-dated thread stays due after its list is stored: each catch-up
+    # computes it once and returns, instead of looping on it.
+    assert related.catch_up() == 1
+    assert related.catch_up() == 1
