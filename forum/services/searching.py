@@ -515,12 +515,13 @@ def _lexical_similar(title: str, exclude: int | None, rebuild: bool = True,
     if not rebuild and not state.checked:
         # A background job never starts a rebuild (nor waits for one): an index
         # that is being rebuilt, empty or unreadable leaves the vectors to answer.
+        # (Not marked checked here: finding the index fit, and rebuilding it when
+        # not, is the first search's job.)
         try:
             if state.rebuilding.is_set() or state.index.count() == 0:
                 return []
         except IndexUnavailable:
             return []
-        state.checked = True
     try:
         hits = get_index().similar(title, limit=depth + 1)
     except IndexUnavailable:
