@@ -163,6 +163,9 @@ def app(database_url, tmp_path, config_overrides):
         db.engine.dispose()
     search_state = app.extensions.get("crowdfix.search")
     if search_state is not None:
+        flusher = search_state._flusher
+        if flusher is not None:         # a delayed index write still going: let it end
+            flusher.idle.wait(15)
         search_state.index.close()      # open index files, the backend's own pool
 
 

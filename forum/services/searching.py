@@ -173,6 +173,8 @@ class _Flusher:
     def __init__(self, app, delay: float):
         self.app, self.delay = app, delay
         self.wake = threading.Event()
+        self.idle = threading.Event()     # set while nothing is queued or being written
+        self.idle.set()
         self.pid: int | None = None
         self.lock = threading.Lock()
 
@@ -183,6 +185,7 @@ class _Flusher:
                 threading.Thread(target=self._run, name="crowdfix-search-sync",
                                  daemon=True).start()
                 atexit.register(self.flush)
+        self.idle.clear()
         self.wake.set()
 
     def flush(self) -> None:
@@ -205,6 +208,8 @@ class _Flusher:
             time.sleep(self.delay)      # gather what else changes meanwhile
             self.wake.clear()
             self.flush()
+            if not self.wake.is_set():
+                self.idle.set()
 
 
 def _question_ids(session: Session) -> Iterator[list[int]]:
