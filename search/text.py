@@ -9,6 +9,8 @@ import re
 import unicodedata
 
 from whoosh.analysis import Filter, LowercaseFilter, StemFilter, StopFilter, Token, Tokenizer
+from whoosh.highlight import ContextFragmenter, Formatter, get_text
+from whoosh.highlight import highlight as whoosh_highlight
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -248,32 +250,28 @@ def folded_text(text: str) -> tuple[str, str]:
     return " ".join(words), " ".join(parts)
 
 
-class _Marker:
+class _Marker(Formatter):
     """Whoosh formatter: each highlighted token between the given markers."""
 
-    def __init__(self, start: str, end: str, between: str = " … "):
-        from whoosh.highlight import Formatter, get_text
+    between = " … "
 
-        class Marker(Formatter):
-            def format_token(self, text, token, replace=False):
-                return f"{start}{get_text(text, token, replace)}{end}"
+    def __init__(self, start: str, end: str):
+        self.start, self.end = start, end
 
-        self.formatter = Marker()
-        self.formatter.between = between
+    def format_token(self, text, token, replace=False):
+        return f"{self.start}{get_text(text, token, replace)}{self.end}"
 
 
 def highlight(text: str, words: list[str], start: str, end: str, chars: int = 220) -> str:
     """Up to two stretches of `text` around the query's `words` (as a user typed
     them; analysed here the way the index was), each match between `start` and
     `end`; "" when none is in it. Stop words are never marked."""
-    from whoosh.highlight import ContextFragmenter
-    from whoosh.highlight import highlight as whoosh_highlight
 
     terms = {t for w in words for t in analyzed(w)}
     if not terms or not text:
         return ""
     try:
         return whoosh_highlight(text, terms, ANALYZER, ContextFragmenter(maxchars=chars, surround=60),
-                                _Marker(start, end).formatter, top=2)
+                                _Marker(start, end), top=2)
     except Exception:  # noqa: BLE001 - a snippet is never worth an error
         return ""

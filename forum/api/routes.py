@@ -55,7 +55,7 @@ def similar_questions():
     title = request.args.get("title", "")
     if not title.strip():
         raise ValidationError({"title": "Send the title to compare, as `?title=...`."})
-    body = request.args.get("body", "")[:2_000]
+    body = request.args.get("body", "")
     return jsonify(serialize.similar(searching.similar_threads(title, limit=5, body=body)))
 
 

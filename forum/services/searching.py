@@ -498,6 +498,7 @@ def search_threads(request: SearchRequest) -> SearchPage:
 # Tuned on the shared related pairs (make bench-search-quality): the vector side
 # weighs more, the lexical side keeps exact tokens (error codes, model numbers).
 SIMILAR_CANDIDATES = 30
+SIMILAR_BODY_CHARS = 2_000     # of a draft's body (only its lead is embedded)
 VECTOR_WEIGHT = 2.0
 LEXICAL_WEIGHT = 1.0
 # Shown only when clearly related. A thread with a vector: its cosine with the
@@ -595,9 +596,9 @@ def similar_ids(title: str, body: str = "", exclude: int | None = None,
 
 def similar_threads(title: str, limit: int = 5, exclude: int | None = None,
                     body: str = "") -> list[Question]:
-    """Up to `limit` existing threads like this title (and the lead of its body):
-    for /ask's suggestions and the related-questions column."""
-    found = similar_ids(title, body, exclude=exclude, limit=limit)
+    """Up to `limit` existing threads like this title (and the lead of its body,
+    of which the first SIMILAR_BODY_CHARS are read): for /ask's suggestions."""
+    found = similar_ids(title, (body or "")[:SIMILAR_BODY_CHARS], exclude=exclude, limit=limit)
     rows = _visible([i for i, _ in found])
     shown = _to_originals([Found(rows[i], Markup(""), s) for i, s in found if i in rows])
     return [f.question for f in shown if exclude is None

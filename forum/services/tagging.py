@@ -33,6 +33,8 @@ from forum.extensions import db
 from forum.models import Tag, TagSynonym
 
 SYNONYMS = "crowdfix.tag_synonyms"
+# (synonym, master tag name) rows
+_SYNONYM_ROWS = select(TagSynonym.source, Tag.name).join(Tag, Tag.id == TagSynonym.tag_id)
 SYNONYMS_CACHE_SECONDS = 5.0
 
 
@@ -57,9 +59,7 @@ def _masters(names: list[str]) -> list[str]:
     """Each name, or its master tag when it is a synonym; each once, in order."""
     if not names:
         return []
-    masters = dict(db.session.execute(
-        select(TagSynonym.source, Tag.name).join(Tag, Tag.id == TagSynonym.tag_id)
-        .where(TagSynonym.source.in_(names))).all())
+    masters = dict(db.session.execute(_SYNONYM_ROWS.where(TagSynonym.source.in_(names))).all())
     return list(dict.fromkeys(masters.get(n, n) for n in names))
 
 
@@ -86,8 +86,7 @@ def synonym_map() -> dict[str, str]:
     now = time.monotonic()
     ttl = float(current_app.config.get("TAG_SYNONYMS_CACHE_SECONDS", SYNONYMS_CACHE_SECONDS))
     if loaded is None or now - loaded.at >= ttl:
-        mapping = dict(db.session.execute(
-            select(TagSynonym.source, Tag.name).join(Tag, Tag.id == TagSynonym.tag_id)).all())
+        mapping = dict(db.session.execute(_SYNONYM_ROWS).all())
         loaded = _Loaded(mapping, now)
         # Inside a unit of work the session may see rows not committed yet (and
         # perhaps never): use them, but do not keep them for everyone else.

@@ -52,7 +52,7 @@ def ask():
     form = request.form if request.method == "POST" else request.args
 
     def page(errors, preview=None, status=200):
-        similar = (searching.similar_threads(form["title"], body=form.get("body", "")[:2_000])
+        similar = (searching.similar_threads(form["title"], body=form.get("body", ""))
                    if form.get("title") else None)
         return render_template("questions/ask.html", form=form, errors=errors, preview=preview,
                                similar=similar), status
