@@ -55,10 +55,13 @@ lock: $(STAMP)
 	mv $$tmp/lock $(MODEL_LOCK) && rm -rf $$tmp
 	$(MAKE) $(STAMP)
 
+# The job queue's worker runs beside the web server and stops with it.
 run: install
 	$(DEV_FLASK) db upgrade
 	$(DEV_FLASK) seed-demo --if-empty
-	$(DEV_FLASK) run --host 127.0.0.1 --port 5000
+	@JOBS_WORKER=external $(DEV_FLASK) jobs work & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	JOBS_WORKER=external $(DEV_FLASK) run --host 127.0.0.1 --port 5000
 
 # Both cores by default (pytest-xdist; each worker has its own databases, index
 # folders and ports); PYTEST_WORKERS=0 runs in one process. The slowest tests are

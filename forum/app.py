@@ -132,12 +132,15 @@ def register_search(app: Flask) -> None:
     """Keep the search index in step: every commit that changes a thread
     reaches the index after it succeeds (the index itself opens lazily)."""
     from forum import changes
-    from forum.services import related, searching
+    from forum.infra import jobs
+    from forum.services import related
 
     changes.install()
-    changes.add_listener(app, searching.sync_threads)
-    # Vectors and related questions: after the index, so a new thread is in it.
-    changes.add_listener(app, related.threads_changed)
+    # One "threads" job per commit that changed threads, written with it: the
+    # index, then vectors and related questions (a new thread must be in the index).
+    jobs.handler("threads", batch=True)(related.after_threads_changed)
+    changes.add_thread_job(app, "threads")
+    jobs.mode(app.config)           # a wrong JOBS_WORKER stops the start
 
 
 _events_connected = False
@@ -149,8 +152,11 @@ def register_events() -> None:
     global _events_connected
     if _events_connected:
         return
+    from forum import signals
+    from forum.infra import jobs
     from forum.services import badges, notifications
 
+    jobs.handler("event")(signals.send)
     notifications.connect()
     badges.connect()
     _events_connected = True

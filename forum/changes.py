@@ -20,11 +20,18 @@ row of a model that names its thread (`thread_ref()` below: posts, comments, vot
 attachments, me-toos, known issues) marks that thread. Bulk `update()` statements,
 which the session never sees, mark theirs with `thread_changed(id)`.
 
+Work that a change sets off and that the writer need not wait for is a job
+(`forum.infra.jobs`), written in the same transaction: what `signals.emit` queues
+(notifications, badges) and, just before the commit, one `"threads"` job with the
+changed thread ids when the app registered that kind (`add_thread_job`: the search
+index, vectors and related questions). A rollback drops them with the change.
+
 After the commit, and only then, in this order:
-1. the thread listeners the app registered (`add_listener`): the search index and
-   the page cache, with the set of changed thread ids;
-2. the callbacks queued with `after_commit()` (notifications, badges, mail: what
-   `signals.emit` queues inside a unit), in the order they were queued.
+1. the thread listeners the app registered (`add_listener`): the page cache, with
+   the set of changed thread ids (it must not serve the old page a moment longer);
+2. the jobs this unit queued are handed to the runner (`jobs.committed`: run now
+   when JOBS_WORKER is "eager", else a worker thread or process runs them);
+3. the callbacks queued with `after_commit()`, in the order they were queued.
 After a rollback none of them run. A failing listener or callback is logged and
 never turns a committed write into an error.
 
@@ -48,7 +55,7 @@ from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -59,13 +66,15 @@ T = TypeVar("T")
 log = logging.getLogger("crowdfix.changes")
 
 EXTENSION = "crowdfix.thread_listeners"
+THREAD_JOB = "crowdfix.thread_job"
 TRANSACTION_RETRIES = 3
 
 _DEPTH = "crowdfix.uow.depth"
 _THREADS = "crowdfix.uow.threads"            # changed in the open transaction
 _CALLBACKS = "crowdfix.uow.callbacks"
-_COMMITTED = "crowdfix.uow.committed"        # (threads, callbacks) of the commit just made
+_COMMITTED = "crowdfix.uow.committed"        # (threads, callbacks, job ids) of the commit just made
 _UNTRACKED = "crowdfix.uow.untracked"
+_JOBS = "crowdfix.uow.jobs"                  # Job rows added in the open transaction
 
 Listener = Callable[[set[int]], None]
 
@@ -179,6 +188,16 @@ def add_listener(app, listener: Listener) -> None:
     app.extensions.setdefault(EXTENSION, []).append(listener)
 
 
+def add_thread_job(app, kind: str) -> None:
+    """Queue a job of `kind` with `ids=[...]` in every commit that changes threads."""
+    app.extensions[THREAD_JOB] = kind
+
+
+def job_queued(job: Any) -> None:
+    """`forum.infra.jobs` tells the unit which job rows it added."""
+    db.session().info.setdefault(_JOBS, []).append(job)
+
+
 # -- reading changes off the session ------------------------------------------------
 
 def _after_flush(session: Session, _context) -> None:
@@ -215,13 +234,32 @@ def _after_flush(session: Session, _context) -> None:
             threads.update(question_id or post_id for post_id, question_id in rows)
 
 
+def _before_commit(session: Session) -> None:
+    """The changed threads' job joins the transaction it describes."""
+    if not has_app_context() or session.info.get(_UNTRACKED):
+        return
+    kind = current_app.extensions.get(THREAD_JOB)
+    if kind is None:
+        return
+    session.flush()             # the last changes mark their threads now
+    threads = session.info.get(_THREADS)
+    if threads:
+        from forum.infra import jobs
+
+        jobs.add(session, kind, {"ids": sorted(threads)})
+
+
 def _after_commit(session: Session) -> None:
     threads = session.info.pop(_THREADS, None) or set()
     callbacks = session.info.pop(_CALLBACKS, None) or []
-    if threads or callbacks:
-        done_threads, done_callbacks = session.info.setdefault(_COMMITTED, (set(), []))
+    queued = session.info.pop(_JOBS, None) or []
+    if threads or callbacks or queued:
+        done_threads, done_callbacks, done_jobs = session.info.setdefault(
+            _COMMITTED, (set(), [], []))
         done_threads.update(threads)
         done_callbacks.extend(callbacks)
+        done_jobs.extend(inspect(job).identity[0] for job in queued
+                         if inspect(job).identity is not None)
 
 
 def _after_transaction_end(session: Session, transaction) -> None:
@@ -230,7 +268,7 @@ def _after_transaction_end(session: Session, transaction) -> None:
     committed = session.info.pop(_COMMITTED, None)
     if not committed:
         return
-    threads, callbacks = committed
+    threads, callbacks, job_ids = committed
     if not has_app_context():
         return
     if threads:
@@ -239,6 +277,13 @@ def _after_transaction_end(session: Session, transaction) -> None:
                 listener(set(threads))
             except Exception:       # noqa: BLE001 - the write has happened
                 log.exception("thread listener %r failed for %s", listener, sorted(threads))
+    if job_ids:
+        from forum.infra import jobs
+
+        try:
+            jobs.committed(job_ids)
+        except Exception:       # noqa: BLE001 - the rows stay queued for a runner
+            log.exception("queued jobs %s could not be started", job_ids)
     for callback in callbacks:
         _run_callback(callback)
 
@@ -255,12 +300,14 @@ def _run_callback(callback: tuple[Callable[..., Any], tuple, dict]) -> None:
 def _after_rollback(session: Session, previous_transaction=None) -> None:
     session.info.pop(_THREADS, None)
     session.info.pop(_CALLBACKS, None)
+    session.info.pop(_JOBS, None)
 
 
 def install() -> None:
     """Attach the session hooks once per process (idempotent)."""
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_flush", _after_flush)
+        event.listen(Session, "before_commit", _before_commit)
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_transaction_end", _after_transaction_end)
         event.listen(Session, "after_soft_rollback", _after_rollback)

@@ -233,7 +233,64 @@ def badges_award() -> None:
     click.echo(f"Badges awarded: {badges.evaluate_all()}.")
 
 
+jobs_group = AppGroup("jobs", help="The job queue: run it, see it, retry what was parked.")
+
+
+@jobs_group.command("work")
+@click.option("--once", is_flag=True, help="Run what is due now, then exit.")
+def jobs_work(once: bool) -> None:
+    """Run queued jobs until stopped (Ctrl-C, SIGTERM): the worker beside gunicorn."""
+    import signal
+    import threading
+
+    from forum.infra import jobs
+
+    app = current_app._get_current_object()
+    stop = threading.Event()
+    if not once:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        click.echo(f"Running jobs (polling every {app.config['JOBS_POLL_SECONDS']} s); "
+                   "Ctrl-C stops.")
+    done = jobs.serve(app, once=once, stop=stop)
+    click.echo(f"{done} job(s) done.")
+
+
+@jobs_group.command("status")
+def jobs_status() -> None:
+    """How many jobs wait, and the parked (dead) ones with their last error."""
+    from forum.infra import jobs
+
+    state = jobs.queue_state()
+    oldest = f", oldest from {state.oldest_queued:%Y-%m-%d %H:%M:%S} UTC" if state.oldest_queued else ""
+    click.echo(f"{state.queued} queued{oldest}; {state.dead} dead.")
+    for job in state.parked:
+        click.echo(f"  #{job.id} {job.kind} after {job.attempts} attempt(s): {job.last_error[:120]}")
+
+
+@jobs_group.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+def jobs_retry(ids: tuple[int, ...]) -> None:
+    """Queue parked jobs again (these IDS, or all of them)."""
+    from forum.infra import jobs
+
+    click.echo(f"{jobs.retry(list(ids) or None)} job(s) queued again.")
+
+
+@jobs_group.command("discard")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all", "everything", is_flag=True, help="Every parked job.")
+def jobs_discard(ids: tuple[int, ...], everything: bool) -> None:
+    """Drop parked jobs (these IDS, or --all)."""
+    from forum.infra import jobs
+
+    if not ids and not everything:
+        raise click.UsageError("Name the job ids, or pass --all.")
+    click.echo(f"{jobs.discard(list(ids) or None)} job(s) discarded.")
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(jobs_group)
     app.cli.add_command(users)
     app.cli.add_command(seed_demo)
     app.cli.add_command(search)

@@ -34,6 +34,15 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a change waits before its vector and related questions are computed,
     # in a thread of the process (None: 2 s, or 0 = during the commit when TESTING)
     "SEMANTIC_DELAY": None,
+    # Who runs the job queue (forum/infra/jobs.py): "thread" (a thread of each app
+    # process), "external" (only `flask jobs work`), "eager" (after the commit,
+    # before the response). None: eager when TESTING, else thread.
+    "JOBS_WORKER": None,
+    "JOBS_POLL_SECONDS": 1.0,       # how often an idle runner looks for due jobs
+    "JOBS_GATHER_SECONDS": 0.2,     # a woken thread runner waits this long to batch
+    "JOBS_LEASE_SECONDS": 60,       # a claimed job is another runner's after this
+    "JOBS_MAX_ATTEMPTS": 5,         # then it is parked as dead (/admin/jobs)
+    "JOBS_RETRY_SECONDS": 2.0,      # first retry after this, doubling each time
     # Seconds a process keeps the tag-synonym map before reading it again
     "TAG_SYNONYMS_CACHE_SECONDS": 5,
     "MAX_UPLOAD_MB": 10,
@@ -135,6 +144,7 @@ ENV_STRINGS = (
     "UPLOAD_DIR",
     "RATELIMIT_STORAGE_URI",
     "CACHE_REDIS_URL",
+    "JOBS_WORKER",
     "CACHE_VERSION_DIR",
     "RATELIMIT_POST",
     "RATELIMIT_COMMENT",
@@ -178,7 +188,11 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
     for key in ("CACHE_DEFAULT_TIMEOUT", "VIEWS_FLUSH_EVERY", "VIEWS_FLUSH_SECONDS"):
         if environ.get(key):
             settings[key] = int(environ[key])
-    for key in ("SEARCH_SYNC_DELAY", "SEMANTIC_DELAY", "TAG_SYNONYMS_CACHE_SECONDS"):
+    for key in ("JOBS_LEASE_SECONDS", "JOBS_MAX_ATTEMPTS"):
+        if environ.get(key):
+            settings[key] = int(environ[key])
+    for key in ("SEARCH_SYNC_DELAY", "SEMANTIC_DELAY", "TAG_SYNONYMS_CACHE_SECONDS",
+                "JOBS_POLL_SECONDS", "JOBS_GATHER_SECONDS", "JOBS_RETRY_SECONDS"):
         if environ.get(key):
             settings[key] = float(environ[key])
     if environ.get("PRODUCTS"):

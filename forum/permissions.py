@@ -248,6 +248,15 @@ def deny_manage_roles(user: Any) -> str | None:
     return None
 
 
+def deny_manage_jobs(user: Any) -> str | None:
+    """The job queue's parked jobs: admins (they may hold other people's events)."""
+    if denial := _writer(user):
+        return denial
+    if user.role != "admin":
+        return "Only admins can see and retry the job queue."
+    return None
+
+
 def deny_me_too(user: Any, question: Any) -> str | None:
     if denial := _writer(user):
         return denial
@@ -371,6 +380,7 @@ RULES: dict[str, Callable[..., str | None]] = {
     "staff_desk": deny_staff_desk,
     "upload_executable": deny_upload_executable,
     "manage_roles": deny_manage_roles,
+    "manage_jobs": deny_manage_jobs,
     "me_too": deny_me_too,
     "attach": deny_attach,
     "delete_attachment": deny_delete_attachment,

@@ -6,8 +6,11 @@ committed: "question", "answer", "comment", "accepted", "official", "edited",
 
     emit("answer", actor_id=7, post_id=42)
 
-Called inside a unit of work (`forum.changes.writing`), `emit` waits for the
-commit and is dropped by a rollback; outside one it sends at once.
+`emit` queues an `"event"` job (`forum.infra.jobs`) in the current unit of work:
+it is written with the change, dropped by a rollback, and sent after the commit by
+whoever runs the queue, in a unit of its own. A listener that raises fails the job,
+which rolls back every listener's writes and is retried: the writes of an event
+land once.
 
 `staff_action` is sent after a staff or admin action in the core commits (marking
 an answer official, a known issue, a verified fix, a role change, a moderator's
@@ -32,19 +35,17 @@ log = logging.getLogger("forum.events")
 
 
 def emit(kind: str, *, actor_id: int | None, post_id: int | None = None, **data: Any) -> None:
-    """Tell listeners about a change once it has committed."""
-    from forum import changes
+    """Tell listeners about a change once it has committed (`data`: JSON values)."""
+    from forum.infra import jobs
 
-    changes.after_commit(_send, kind, actor_id=actor_id, post_id=post_id, **data)
+    jobs.enqueue("event", event=kind, actor_id=actor_id, post_id=post_id, **data)
 
 
-def _send(kind: str, *, actor_id: int | None, post_id: int | None, **data: Any) -> None:
-    """A failing listener never fails the change that already happened: it is logged."""
-    for receiver in forum_event.receivers_for(kind):
-        try:
-            receiver(kind, actor_id=actor_id, post_id=post_id, **data)
-        except Exception:   # noqa: BLE001
-            log.exception("listener failed for %s on post %s", kind, post_id)
+def send(event: str, *, actor_id: int | None = None, post_id: int | None = None,
+         **data: Any) -> None:
+    """The `"event"` job: every listener, in the job's unit of work."""
+    for receiver in forum_event.receivers_for(event):
+        receiver(event, actor_id=actor_id, post_id=post_id, **data)
 
 
 def record_staff_action(actor: Any, action: str, target: tuple[str, int], reason: str = "",

@@ -27,11 +27,16 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+# The tokenizer's own thread pool does not survive a fork (gunicorn preloads the
+# model in its master); texts here are short, one thread tokenizes them fast enough.
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSIONS = 384

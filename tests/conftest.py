@@ -38,7 +38,7 @@ def _worker_url(url: str | None) -> str | None:
 
 PG_URL = _worker_url(BASE_PG_URL)
 TABLES_IN_ORDER = (
-    "search_pending", "search_words", "search_threads",
+    "jobs", "search_pending", "search_words", "search_threads",
     "related_lists", "thread_vectors", "tag_synonyms",
     "user_badges", "outbox", "tag_watches", "follows", "notifications",
     "audit_log", "review_tasks", "close_votes", "flags",
@@ -158,6 +158,9 @@ def app(database_url, tmp_path, config_overrides):
     app.test_client_class = FreshLoginClient
     app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     yield app
+    runner = app.extensions.get("crowdfix.jobs")
+    if runner is not None:              # a job thread: let its batch end, then stop it
+        runner.stop()
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -199,3 +199,26 @@ def test_upgrade_to_0009_keeps_threads_and_adds_the_finding_tables(app):
     assert db.session.query(TagSynonym).count() == 0
     assert db.session.query(ThreadVector).count() == 0
     assert db.session.query(RelatedList).count() == 0
+
+
+def test_upgrade_to_0010_keeps_threads_and_adds_an_empty_job_queue(app):
+    """0010 adds the job queue beside existing threads; a write after the upgrade
+    queues its jobs there."""
+    from forum.infra import jobs
+    from forum.models import Job, Question
+    from tests.factories import make_answer, make_question
+
+    question = make_question(title="Projector shows no signal over HDMI", tags=["printer"])
+    question_id = question.id
+    db.session.remove()
+    downgrade(revision="0009_finding")
+    assert "jobs" not in set(inspect(db.engine).get_table_names())
+    upgrade()
+    assert "jobs" in set(inspect(db.engine).get_table_names())
+    question = db.session.get(Question, question_id)
+    assert question.title == "Projector shows no signal over HDMI"
+    assert db.session.query(Job).count() == 0
+    app.config["JOBS_WORKER"] = "external"
+    make_answer(question, body="Switch the input source to HDMI 2 in the projector menu.")
+    assert sorted(j.kind for j in db.session.query(Job)) == ["event", "threads"]
+    assert jobs.drain() == 2

@@ -2,6 +2,7 @@
 
 from forum.models.common import utcnow
 from forum.models.finding import RelatedList, TagSynonym, ThreadVector
+from forum.models.jobs import Job
 from forum.models.moderation import (
     CLOSE_REASONS,
     FLAG_REASONS,
@@ -32,6 +33,7 @@ from forum.models.users import ROLES, ApiToken, User
 from forum.models.votes import ReputationEvent, Vote
 
 __all__ = [
+    "Job",
     "EMAIL_CHOICES",
     "NOTIFICATION_KINDS",
     "Follow",

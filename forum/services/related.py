@@ -161,6 +161,15 @@ def threads_changed(ids: set[int]) -> None:
         log.exception("related questions failed for threads %s", sorted(ids))
 
 
+def after_threads_changed(payloads: list[dict]) -> None:
+    """The `"threads"` job (`forum.infra.jobs`): the search index first, so that a
+    new thread is in it, then vectors and related lists."""
+    ids = {int(i) for payload in payloads for i in payload.get("ids", ())}
+    if ids:
+        searching.sync_threads(ids)
+        threads_changed(ids)
+
+
 def requested(question_id: int) -> None:
     """A page found no list: have it computed (in the background when not testing)."""
     threads_changed({question_id})

@@ -72,6 +72,14 @@ def _model():
         return None
 
 
+def warm() -> None:
+    """Load the model and the vectors now: gunicorn's master calls this before it
+    forks the workers (`gunicorn.conf.py`), so their pages are shared, not copied
+    into each worker. Refreshes after the fork touch only the rows that changed."""
+    if enabled():
+        vector_set()
+
+
 def model_name() -> str:
     from search.embedding import MODEL_NAME
 
@@ -268,5 +276,5 @@ def query_vector(text: str) -> np.ndarray | None:
         return None
 
 
-__all__ = ["embed_pending", "embed_threads", "enabled", "pending_count", "pending_ids",
+__all__ = ["embed_pending", "embed_threads", "enabled", "warm", "pending_count", "pending_ids",
            "query_vector", "thread_text", "vector_set"]

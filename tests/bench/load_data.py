@@ -9,6 +9,12 @@ one's with two paragraphs added: bodies are rendered once per distinct source bo
 Each thread gets about 3 answers (its own, then others' from the pool), about 4
 comments, and 0-3 votes per post from random users (score = imported score + votes).
 
+Every thread also gets a vector and a stored related list, as `flask search
+reindex` leaves a site (so no worker starts embedding 100,000 threads under load):
+the real threads are embedded once (cached under instance/bench/), copy k of a real
+thread gets that vector moved a little, and its related list is the next five
+copies of the same real thread.
+
 Left out on purpose: revisions and reputation events (no page under load reads
 them); user reputation is set directly.
 
@@ -33,7 +39,7 @@ from pathlib import Path
 from tests.bench import common
 from tests.bench.search_speed import PRODUCTS, STOP, _perturb
 
-VERSION = 1            # bump when the generated rows change: old caches are rebuilt
+VERSION = 2            # bump when the generated rows change: old caches are rebuilt
 LOAD_DB = "crowdfix_load"
 CHUNK = 2000           # threads per executemany round
 COMMIT_EVERY = 20_000  # threads per transaction
@@ -291,6 +297,61 @@ def _sample_rows(engine, meta: dict) -> dict:
     return out
 
 
+# -- vectors and related lists ------------------------------------------------------------
+
+def _base_vectors(bases: list[dict]):
+    """The real threads' vectors (title + lead, as the app embeds them), cached."""
+    import multiprocessing
+    import os
+
+    import numpy as np
+
+    from forum.services.semantic import MAX_TOKENS, thread_text
+    from search.embedding import MODEL_NAME, embed_in_worker
+
+    path = common.CACHE / f"load-base-vectors-v{VERSION}-{MODEL_NAME}-{MAX_TOKENS}-{len(bases)}.npy"
+    if path.exists():
+        return np.load(path)
+    started = time.perf_counter()
+    texts = [thread_text(b["title"], b["body"]) for b in bases]
+    with multiprocessing.get_context("spawn").Pool(os.cpu_count() or 1) as pool:
+        parts = [(texts[i:i + 256], MAX_TOKENS) for i in range(0, len(texts), 256)]
+        vectors = np.concatenate(pool.starmap(embed_in_worker, parts))
+    print(f"  embedded the {len(bases)} real threads in {time.perf_counter() - started:.0f} s",
+          flush=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, vectors)
+    return vectors
+
+
+def _write_vectors(engine, n: int, bases: list[dict]) -> None:
+    import numpy as np
+
+    from forum.models import RelatedList, ThreadVector
+    from search.embedding import MODEL_NAME
+
+    base = _base_vectors(bases)
+    rng = np.random.default_rng(5)
+    now = datetime.utcnow()
+    r = len(bases)
+    with engine.begin() as conn:
+        for start in range(0, n, CHUNK):
+            idx = np.arange(start, min(n, start + CHUNK))
+            chunk = base[idx % r] + rng.normal(0, 0.02, (len(idx), base.shape[1])).astype(
+                np.float32) * (idx >= r)[:, None]
+            chunk /= np.linalg.norm(chunk, axis=1, keepdims=True)
+            conn.execute(ThreadVector.__table__.insert(), [
+                {"question_id": int(i) + 1, "model": MODEL_NAME, "vector": v.astype(np.float32).tobytes(),
+                 "source_at": now, "updated_at": now} for i, v in zip(idx, chunk, strict=True)])
+            related = []
+            for i in idx.tolist():
+                copies = [(i + k * r) % (((n - 1 - i % r) // r + 1) * r) for k in range(1, 6)]
+                ids = [c + 1 for c in dict.fromkeys(copies) if c != i and c < n]
+                related.append({"question_id": i + 1, "ids": ",".join(map(str, ids)),
+                                "computed_at": now})
+            conn.execute(RelatedList.__table__.insert(), related)
+
+
 # -- building or reusing ----------------------------------------------------------------
 
 def _reindex(app) -> float:
@@ -364,6 +425,7 @@ def sqlite_set(n: int, rebuild: bool = False) -> DataSet:
         dbapi_conn.execute("PRAGMA synchronous=OFF")
 
     meta = _write(engine, n, bases)
+    _write_vectors(engine, n, bases)
     rows_s = time.perf_counter() - started
     with engine.connect() as conn:
         conn.exec_driver_sql("ANALYZE")
@@ -416,6 +478,7 @@ def postgres_set(n: int, rebuild: bool = False) -> DataSet:
         db.engine.dispose()
     engine = create_engine(url)
     meta = _write(engine, n, bases)
+    _write_vectors(engine, n, bases)
     _finish_postgres(engine)
     rows_s = time.perf_counter() - started
     meta.update(_sample_rows(engine, meta))

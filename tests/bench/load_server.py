@@ -42,19 +42,28 @@ class Server:
         except OSError:
             return []
 
-    def worker_memory_mb(self) -> list[tuple[float, float]]:
-        """(VmRSS, RssAnon) of each worker in MB. RssAnon is the worker's own memory;
-        the rest of VmRSS is file pages it touched (the mmapped Whoosh segments,
-        shared with the other workers through the page cache)."""
+    def worker_memory_mb(self) -> list[tuple[float, float, float, float]]:
+        """(VmRSS, RssAnon, private, proportional) of each worker in MB. Private
+        (Private_Clean + Private_Dirty of smaps_rollup) is what no other process
+        maps: what the worker costs on its own. Proportional (Pss) splits each
+        shared page (a preloaded model, the mmapped index) between its mappers."""
         out = []
         for pid in self.workers():
             try:
                 fields = dict(line.split(":", 1) for line in
                               Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+                rollup = dict(line.split(":", 1) for line in
+                              Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]
+                              if ":" in line)
             except OSError:
                 continue
-            out.append((int(fields["VmRSS"].split()[0]) / 1024,
-                        int(fields.get("RssAnon", fields["VmRSS"]).split()[0]) / 1024))
+
+            def kb(table: dict, key: str) -> float:
+                return int(table.get(key, " 0 kB").split()[0]) / 1024
+
+            out.append((kb(fields, "VmRSS"), kb(fields, "RssAnon"),
+                        kb(rollup, "Private_Clean") + kb(rollup, "Private_Dirty"),
+                        kb(rollup, "Pss")))
         return out
 
     def stop(self) -> None:

@@ -77,17 +77,21 @@ def site(tmp_path_factory):
         "INSTANCE_PATH": str(tmp / "instance"),
         "SEARCH_INDEX_DIR": str(tmp / "index"),
         "UPLOAD_DIR": str(tmp / "uploads"),
+        # Side effects before the response, so a page shows them on the next step.
+        "JOBS_WORKER": "eager",
     })
     with app.app_context():
         upgrade()
         # Seeding commits ~500 times; indexing after each commit would take most
-        # of the folder's time budget. Seed with the search listeners off, then
-        # rebuild the index once, as `flask search reindex` does.
+        # of the folder's time budget. Seed with the index job and the cache
+        # listeners off, then rebuild the index once, as `flask search reindex` does.
         listeners = app.extensions.pop(changes.EXTENSION, [])
+        thread_job = app.extensions.pop(changes.THREAD_JOB, None)
         try:
             seed_demo()
         finally:
             app.extensions[changes.EXTENSION] = listeners
+            app.extensions[changes.THREAD_JOB] = thread_job
         searching.reindex()
         questions = {q.title: q.id for q in db.session.scalars(select(Question))}
         users = {u.username: u.id for u in db.session.scalars(select(User))}

@@ -110,6 +110,9 @@ def _environment(tmp: Path) -> dict[str, str]:
         # does not change under the ETag checks when a background thread stores
         # them a moment later (tests/search/test_finding_writes.py covers that).
         "SEMANTIC_DELAY": "0",
+        # Notifications and the index after the commit, before the response, for
+        # the same reason (tests/unit/test_jobs.py covers the worker).
+        "JOBS_WORKER": "eager",
     })
     return env
 
