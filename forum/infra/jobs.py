@@ -9,8 +9,9 @@ its jobs land together and a rollback drops both.
 
 Who runs them (`JOBS_WORKER`):
 
-- `"thread"` (the default): a daemon thread in each app process, woken after each
-  commit that queued something, and every `JOBS_POLL_SECONDS` for the rest;
+- `"thread"` (the default): a daemon thread in each web process, woken after each
+  commit that queued something, and every `JOBS_POLL_SECONDS` for the rest (a
+  command such as `seed-demo` leaves its jobs to the web processes or the worker);
 - `"external"`: only `flask jobs work` (a process of its own: `make run` starts one,
   and a gunicorn deployment runs it as a service beside the web workers);
 - `"eager"` (the default when TESTING): right after the commit, before the response.
@@ -42,6 +43,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import click
 from flask import Flask, current_app
 from sqlalchemy import delete, func, or_, select, update
 
@@ -113,7 +115,9 @@ def committed(job_ids: list[int]) -> None:
     if how == "eager":
         for start in range(0, len(job_ids), CLAIM_BATCH):
             run_due(only=job_ids[start:start + CLAIM_BATCH])
-    elif how == "thread":
+    elif how == "thread" and click.get_current_context(silent=True) is None:
+        # Not from a command (`seed-demo`, `users create`): a short-lived process
+        # would leave what its thread claimed leased until the lease runs out.
         runner(app).poke()
 
 

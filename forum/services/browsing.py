@@ -150,9 +150,25 @@ def may_see_hidden(viewer, post: Post) -> bool:
     return viewer.is_moderator or viewer.id == post.author_id
 
 
-def load_thread(question_id: int, viewer=None, *, include_deleted: bool = False) -> Thread:
-    question = db.session.get(Post, question_id)
-    if not isinstance(question, Question) or (question.is_deleted and not include_deleted):
+class Merged(Exception):
+    """The question was merged into `target`: its page moved there."""
+
+    def __init__(self, target: Question):
+        super().__init__(target.id)
+        self.target = target
+
+
+def load_thread(question_id: int, viewer=None, *, include_deleted: bool = False,
+                follow_merges: bool = False) -> Thread:
+    """The question and everything its page shows, in a fixed number of queries
+    (the question with its tags and known issue, answers, comments, files, and
+    the viewer's votes). `follow_merges`: a merged question raises `Merged`."""
+    question = db.session.scalar(select(Question).where(Question.id == question_id))
+    if question is None:
+        raise NotFound(f"Question {question_id} does not exist.")
+    if follow_merges and question.merged_into_id and (target := merged_into(question.id)):
+        raise Merged(target)
+    if question.is_deleted and not include_deleted:
         raise NotFound(f"Question {question_id} does not exist.")
     if question.is_hidden and not may_see_hidden(viewer, question):
         raise NotFound(f"Question {question_id} does not exist.")

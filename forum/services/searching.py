@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, lazyload, selectinload
 
 from forum.extensions import db
 from forum.inputs import SearchRequest
@@ -347,13 +347,15 @@ class SearchPage:
         return self.query.notes
 
 
-def _visible(ids: list[int]) -> dict[int, Question]:
+def _visible(ids: list[int], *, tags: bool = True) -> dict[int, Question]:
+    """The listed questions among `ids`; `tags=False` when only titles are shown
+    (tags and known issues then load only if something reads them)."""
     if not ids:
         return {}
+    options = ((selectinload(Question.tags),) if tags
+               else (lazyload(Question.tags), lazyload(Question.known_issue)))
     rows = db.session.scalars(
-        select(Question).where(Question.id.in_(ids), Question.listed())
-        .options(selectinload(Question.tags))
-    )
+        select(Question).where(Question.id.in_(ids), Question.listed()).options(*options))
     return {q.id: q for q in rows}
 
 
@@ -615,7 +617,7 @@ def related_threads(question: Question, limit: int = 5) -> list[Question]:
     if ids is None:
         related.requested(question.id)      # computed after this request
         return []
-    rows = _visible(ids)
+    rows = _visible(ids, tags=False)
     return [rows[i] for i in ids if i in rows][:limit]
 
 

@@ -34,10 +34,11 @@ def listing():
 @bp.route("/questions/<int:question_id>/<slug>")
 @thread_page
 def show(question_id: int, slug: str | None = None):
-    if (original := browsing.merged_into(question_id)) is not None:
-        return redirect(question_url(original), 301)
-    thread = browsing.load_thread(question_id, current_user,
-                                  include_deleted=browsing.may_see_deleted(current_user))
+    try:
+        thread = browsing.load_thread(question_id, current_user, follow_merges=True,
+                                      include_deleted=browsing.may_see_deleted(current_user))
+    except browsing.Merged as merged:
+        return redirect(question_url(merged.target), 301)
     if slug != thread.question.slug:
         return redirect(question_url(thread.question), 301)
     related = searching.related_threads(thread.question)

@@ -355,11 +355,13 @@ def _write_vectors(engine, n: int, bases: list[dict]) -> None:
 # -- building or reusing ----------------------------------------------------------------
 
 def _reindex(app) -> float:
+    import os
+
     from forum.services import searching
 
     started = time.perf_counter()
     with app.app_context():
-        searching.reindex()
+        searching.reindex(procs=os.cpu_count() or 1)     # as `flask search reindex --procs`
     return time.perf_counter() - started
 
 
