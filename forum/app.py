@@ -154,9 +154,10 @@ def register_events() -> None:
         return
     from forum import signals
     from forum.infra import jobs
-    from forum.services import badges, notifications
+    from forum.services import badges, escalation, notifications
 
     jobs.handler("event")(signals.send)
+    jobs.handler("tracker_delivery")(escalation.deliver)
     notifications.connect()
     badges.connect()
     _events_connected = True

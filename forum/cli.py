@@ -289,8 +289,21 @@ def jobs_discard(ids: tuple[int, ...], everything: bool) -> None:
     click.echo(f"{jobs.discard(list(ids) or None)} job(s) discarded.")
 
 
+support_group = AppGroup("support", help="Following up with askers.")
+
+
+@support_group.command("remind")
+def support_remind() -> None:
+    """Ask askers who accepted no answer ANSWER_REMINDER_DAYS after the first one
+    whether it worked (once a thread; run it from cron)."""
+    from forum.services import followup
+
+    click.echo(f"{followup.send_reminders()} asker(s) reminded.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(jobs_group)
+    app.cli.add_command(support_group)
     app.cli.add_command(users)
     app.cli.add_command(seed_demo)
     app.cli.add_command(search)

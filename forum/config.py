@@ -34,6 +34,20 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a change waits before its vector and related questions are computed,
     # in a thread of the process (None: 2 s, or 0 = during the commit when TESTING)
     "SEMANTIC_DELAY": None,
+    # Escalation to engineering's bug tracker (forum/services/escalation.py): where
+    # "Create bug" posts the thread's description (empty: the button is off), the
+    # HMAC-SHA256 secret of that call and of the tracker's webhooks to
+    # /api/v1/hooks/github and /api/v1/hooks/tracker (empty: they answer 401), and
+    # the kind of tracker a created bug is taken to be in.
+    "TRACKER_WEBHOOK_URL": "",
+    "TRACKER_WEBHOOK_SECRET": "",
+    "TRACKER_KIND": "github",
+    "TRACKER_MAX_ATTEMPTS": 6,      # outbound deliveries: tries before "failed"
+    "TRACKER_RETRY_SECONDS": 30.0,  # first retry after this, doubling
+    "TRACKER_TIMEOUT_SECONDS": 10.0,
+    # Days after the first answer before an asker who accepted none is asked
+    # whether it worked (`flask support remind`, from cron; 0: never)
+    "ANSWER_REMINDER_DAYS": 7,
     # Who runs the job queue (forum/infra/jobs.py): "thread" (a thread of each app
     # process), "external" (only `flask jobs work`), "eager" (after the commit,
     # before the response). None: eager when TESTING, else thread.
@@ -145,6 +159,9 @@ ENV_STRINGS = (
     "RATELIMIT_STORAGE_URI",
     "CACHE_REDIS_URL",
     "JOBS_WORKER",
+    "TRACKER_WEBHOOK_URL",
+    "TRACKER_WEBHOOK_SECRET",
+    "TRACKER_KIND",
     "CACHE_VERSION_DIR",
     "RATELIMIT_POST",
     "RATELIMIT_COMMENT",
@@ -188,11 +205,13 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
     for key in ("CACHE_DEFAULT_TIMEOUT", "VIEWS_FLUSH_EVERY", "VIEWS_FLUSH_SECONDS"):
         if environ.get(key):
             settings[key] = int(environ[key])
-    for key in ("JOBS_LEASE_SECONDS", "JOBS_MAX_ATTEMPTS"):
+    for key in ("JOBS_LEASE_SECONDS", "JOBS_MAX_ATTEMPTS", "TRACKER_MAX_ATTEMPTS",
+                "ANSWER_REMINDER_DAYS"):
         if environ.get(key):
             settings[key] = int(environ[key])
     for key in ("SEARCH_SYNC_DELAY", "SEMANTIC_DELAY", "TAG_SYNONYMS_CACHE_SECONDS",
-                "JOBS_POLL_SECONDS", "JOBS_GATHER_SECONDS", "JOBS_RETRY_SECONDS"):
+                "JOBS_POLL_SECONDS", "JOBS_GATHER_SECONDS", "JOBS_RETRY_SECONDS",
+                "TRACKER_RETRY_SECONDS", "TRACKER_TIMEOUT_SECONDS"):
         if environ.get(key):
             settings[key] = float(environ[key])
     if environ.get("PRODUCTS"):

@@ -144,7 +144,7 @@ def _support_extras(users: dict[str, User], question_ids: list[int], rng: random
     """What staff do on a real support forum: a few official answers, two known
     issues, and people saying they have the problem too."""
     from forum.inputs import KnownIssueDraft
-    from forum.services import known_issues, me_too, official
+    from forum.services import escalation, known_issues, me_too, official
 
     staff = next((u for u in users.values() if u.role == "staff"), None)
     members = [u for u in users.values() if u.role == "member"]
@@ -166,3 +166,7 @@ def _support_extras(users: dict[str, User], question_ids: list[int], rng: random
             draft = (KnownIssueDraft("investigating", "ENG-4821", None) if n == 1 else
                      KnownIssueDraft("fixed", "https://status.example.com/incidents/2211", "2.4.1"))
             known_issues.mark_known(staff, question_id, draft)
+            if n == 1:      # escalated: the bug in engineering's tracker
+                escalation.link_bug(staff, question_id, escalation.BugLink(
+                    "github", "https://github.com/crowdfix-demo/firmware/issues/4821",
+                    "crowdfix-demo/firmware#4821"))

@@ -222,3 +222,29 @@ def test_upgrade_to_0010_keeps_threads_and_adds_an_empty_job_queue(app):
     make_answer(question, body="Switch the input source to HDMI 2 in the projector menu.")
     assert sorted(j.kind for j in db.session.query(Job)) == ["event", "threads"]
     assert jobs.drain() == 2
+
+
+def test_upgrade_to_0011_keeps_known_issues_and_they_take_a_tracker_link(app):
+    """0011 adds the tracker link to known issues (existing ones keep their free-text
+    reference) and three empty tables."""
+    from forum.inputs import KnownIssueDraft
+    from forum.models import FixCheck, KnownIssue, TrackerDelivery
+    from forum.services import escalation, known_issues
+    from tests.factories import make_question, make_user
+
+    staff = make_user(role="staff")
+    question = make_question(title="Docking station loses the network after sleep")
+    known_issues.mark_known(staff, question.id, KnownIssueDraft("fix_planned", "BUG-77", None))
+    question_id, staff_id = question.id, staff.id
+    db.session.remove()
+    downgrade(revision="0010_jobs")
+    assert not {"tracker_deliveries", "fix_checks", "answer_reminders"} & set(
+        inspect(db.engine).get_table_names())
+    upgrade()
+    issue = db.session.get(KnownIssue, question_id)
+    assert (issue.state, issue.reference, issue.tracker_id) == ("fix_planned", "BUG-77", None)
+    assert db.session.query(TrackerDelivery).count() == db.session.query(FixCheck).count() == 0
+    link, errors = escalation.parse_bug_link({"tracker_kind": "github",
+                                              "tracker_url": "https://github.com/acme/dock/issues/9"})
+    escalation.link_bug(db.session.get(type(staff), staff_id), question_id, link)
+    assert db.session.get(KnownIssue, question_id).tracker_id == "acme/dock#9"

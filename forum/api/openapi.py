@@ -119,7 +119,10 @@ SCHEMAS: dict[str, Any] = {
         "me_too_count": {"type": "integer"},
         "known_issue": {"nullable": True, "type": "object", "properties": {
             "state": {"type": "string"}, "label": {"type": "string"},
-            "reference": {"type": "string"}, "fixed_in": {"type": "string", "nullable": True}}},
+            "reference": {"type": "string"}, "fixed_in": {"type": "string", "nullable": True},
+            "tracker": {"nullable": True, "type": "object", "description": "the linked bug",
+                        "properties": {"kind": {"type": "string"}, "url": {"type": "string"},
+                                       "id": {"type": "string"}}}}},
         "created_at": {"type": "string", "format": "date-time"},
         "last_activity_at": {"type": "string", "format": "date-time"}, "url": {"type": "string"},
     }},
@@ -340,7 +343,11 @@ def spec(app: Flask | None = None) -> dict[str, Any]:
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                           "description": "flask --app wsgi users token NAME"}},
+                                           "description": "flask --app wsgi users token NAME"},
+                                "signature": {"type": "apiKey", "in": "header",
+                                              "name": "X-Hub-Signature-256",
+                                              "description": "sha256=<hex HMAC-SHA256 of the "
+                                                             "body under TRACKER_WEBHOOK_SECRET>"}},
         },
     }
 
@@ -371,12 +378,85 @@ def _support_paths() -> dict[str, Any]:
                        "responses": {"200": {"description": "Cleared"},
                                      **_errors("401", "403", "404", "409")}},
         },
+        "/api/v1/questions/{question_id}/bug": {
+            "post": {"summary": "Create the bug in the tracker from this thread (staff): the "
+                                "description is posted to TRACKER_WEBHOOK_URL after the commit",
+                     "parameters": [_id("question_id")], "security": SECURED,
+                     "responses": {"202": {"description": "The outbound delivery, pending"},
+                                   **_errors("401", "403", "404", "409")}},
+            "put": {"summary": "Link the known issue to a bug in the tracker (staff)",
+                    "parameters": [_id("question_id")], "security": SECURED,
+                    "requestBody": _body(_ref("BugLink")),
+                    "responses": {"200": {"description": "The linked bug"},
+                                  **_errors(*WRITE_ERRORS)}},
+        },
+        "/api/v1/questions/{question_id}/known-issue/reopen": {
+            "post": {"summary": "A fix that did not fix it: back to investigating (staff)",
+                     "parameters": [_id("question_id")], "security": SECURED,
+                     "responses": {"200": {"description": "The known issue"},
+                                   **_errors("401", "403", "404", "409")}},
+        },
+        "/api/v1/questions/{question_id}/fix-check": {
+            "post": {"summary": "Answer \"Did the fix work for you?\" (those who were asked)",
+                     "parameters": [_id("question_id")], "security": SECURED,
+                     "requestBody": _body(_ref("FixCheck")),
+                     "responses": {"200": {"description": "Your answer and the tally"},
+                                   **_errors("401", "404", "422")}},
+        },
+        "/api/v1/tracker/deliveries": {
+            "get": {"summary": "Calls to and from the bug tracker, newest first (staff)",
+                    "parameters": [{"name": "question_id", "in": "query", "required": False,
+                                    "schema": {"type": "integer"}}],
+                    "security": SECURED,
+                    "responses": {"200": {"description": "The deliveries"},
+                                  **_errors("401", "403")}},
+        },
+        "/api/v1/hooks/github": {
+            "post": {"summary": "GitHub's `issues` webhook (closed: fixed, in the version of "
+                                "a `fixed-in: X` label or the milestone; reopened: investigating)",
+                     "description": "Signed by GitHub with `X-Hub-Signature-256` under "
+                                    "TRACKER_WEBHOOK_SECRET; `X-GitHub-Delivery` is taken once.",
+                     "security": [{"signature": []}],
+                     "responses": {"200": {"description": "Applied, ignored or a replay"},
+                                   "202": {"description": "No known issue links that bug (logged)"},
+                                   **_errors("400", "401")}},
+        },
+        "/api/v1/hooks/tracker": {
+            "post": {"summary": "Any tracker: a bug's new state",
+                     "description": "Signed like GitHub's (`X-Hub-Signature-256: sha256=<hex "
+                                    "HMAC of the body>`).",
+                     "security": [{"signature": []}],
+                     "requestBody": _body(_ref("TrackerHook")),
+                     "responses": {"200": {"description": "Applied, ignored or a replay"},
+                                   "202": {"description": "No known issue links that bug (logged)"},
+                                   **_errors("400", "401")}},
+        },
         "/api/v1/questions/{question_id}/me-too": {
             "get": {"summary": "The count, and whether you said it", **me_too_op},
             "post": {"summary": "I have this problem too (once per user)", **me_too_op},
             "delete": {"summary": "Take back your \"me too\"", **me_too_op},
         },
     }
+
+
+SCHEMAS["BugLink"] = {"type": "object", "required": ["tracker_kind", "tracker_url"], "properties": {
+    "tracker_kind": {"type": "string", "enum": ["github", "jira", "gitlab", "other"]},
+    "tracker_url": {"type": "string", "format": "uri"},
+    "tracker_id": {"type": "string", "description": "owner/repo#12, PROJ-42; read off a GitHub "
+                                                    "or Jira address when left out"},
+}}
+SCHEMAS["FixCheck"] = {"type": "object", "required": ["answer"], "properties": {
+    "answer": {"type": "string", "enum": ["yes", "no"]},
+    "reason": {"type": "string", "maxLength": 300},
+}}
+SCHEMAS["TrackerHook"] = {"type": "object", "required": ["delivery", "bug", "state"], "properties": {
+    "delivery": {"type": "string", "description": "unique per delivery: a replay changes nothing"},
+    "bug": {"type": "object", "properties": {
+        "kind": {"type": "string", "enum": ["github", "jira", "gitlab", "other"]},
+        "id": {"type": "string"}, "url": {"type": "string"}}},
+    "state": {"type": "string", "enum": ["investigating", "fix_planned", "fixed"]},
+    "fixed_in": {"type": "string", "maxLength": 50},
+}}
 
 
 # ---- Attachments

@@ -49,7 +49,9 @@ def known_issue(issue) -> dict[str, Any] | None:
     if issue is None:
         return None
     return {"state": issue.state, "label": issue.state_label, "reference": issue.reference,
-            "fixed_in": issue.fixed_in, "updated_at": iso(issue.updated_at)}
+            "fixed_in": issue.fixed_in, "updated_at": iso(issue.updated_at),
+            "tracker": ({"kind": issue.tracker_kind, "url": issue.tracker_url,
+                         "id": issue.tracker_id} if issue.tracker_id else None)}
 
 
 def question_url(q: Question) -> str:

@@ -89,18 +89,21 @@ def mode(config) -> str:
     return value
 
 
-def enqueue(kind: str, **payload: Any) -> None:
-    """Queue a job with the current unit of work (a unit of its own outside one)."""
+def enqueue(kind: str, *, delay: float = 0.0, **payload: Any) -> None:
+    """Queue a job with the current unit of work (a unit of its own outside one);
+    `delay` seconds from now at the earliest."""
     with changes.writing() as session:
-        add(session, kind, payload)
+        add(session, kind, payload, delay=delay)
 
 
-def add(session, kind: str, payload: dict[str, Any]) -> Job:
+def add(session, kind: str, payload: dict[str, Any], *, delay: float = 0.0) -> Job:
     """Add a job row to `session` (for `forum.changes`, inside a commit)."""
     if kind not in HANDLERS:
         raise ValueError(f"no handler for job kind {kind!r}")
+    now = utcnow()
     job = Job(kind=kind, payload=json.dumps(payload, sort_keys=True, default=str),
-              state=QUEUED, attempts=0, run_at=utcnow(), last_error="", created_at=utcnow())
+              state=QUEUED, attempts=0, run_at=now + timedelta(seconds=max(0.0, delay)),
+              last_error="", created_at=now)
     session.add(job)
     changes.job_queued(job)
     return job

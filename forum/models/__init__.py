@@ -23,11 +23,15 @@ from forum.models.notifications import (
 from forum.models.posts import Answer, Comment, Post, Question, Revision, Tag, question_tags
 from forum.models.support import (
     ATTACHMENT_KINDS,
+    FIX_ANSWERS,
     KNOWN_STATES,
+    AnswerReminder,
     Attachment,
     Blob,
+    FixCheck,
     KnownIssue,
     MeToo,
+    TrackerDelivery,
 )
 from forum.models.users import ROLES, ApiToken, User
 from forum.models.votes import ReputationEvent, Vote
@@ -48,6 +52,10 @@ __all__ = [
     "Flag",
     "ReviewTask",
     "ATTACHMENT_KINDS",
+    "FIX_ANSWERS",
+    "AnswerReminder",
+    "FixCheck",
+    "TrackerDelivery",
     "KNOWN_STATES",
     "Attachment",
     "Blob",

@@ -23,6 +23,9 @@ NOTIFICATION_KINDS = (
     "moderator",        # a message from a moderator
     "watched_tag",      # a new question in a tag you watch
     "badge",            # you earned a badge
+    "known_issue",      # a known issue you have (asked, followed, "me too") changed state
+    "fix_check",        # "did <version> fix it for you?"
+    "reminder",         # an answer to your question: did it work?
 )
 EMAIL_CHOICES = ("immediate", "daily", "none")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
@@ -95,7 +95,22 @@ class KnownIssue(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    # The bug in engineering's tracker: kind ("github", "jira", "gitlab", "other"),
+    # its address, and its id there ("owner/repo#12" on GitHub, "PROJ-42" on Jira).
+    tracker_kind: Mapped[str | None] = mapped_column(String(20))
+    tracker_url: Mapped[str | None] = mapped_column(String(300))
+    tracker_id: Mapped[str | None] = mapped_column(String(120))
+
     marked_by: Mapped[User] = relationship(lazy="joined")
+
+    __table_args__ = (Index("ix_known_issues_tracker", "tracker_kind", "tracker_id"),)
+
+    @property
+    def tracker_label(self) -> str:
+        """How the page names the linked bug: "GitHub owner/repo#12", "Jira PROJ-42"."""
+        names = {"github": "GitHub", "jira": "Jira", "gitlab": "GitLab"}
+        kind = names.get(self.tracker_kind or "", "Bug")
+        return f"{kind} {self.tracker_id}" if self.tracker_id else f"{kind} bug"
 
     @property
     def reference_is_url(self) -> bool:
@@ -110,3 +125,66 @@ class KnownIssue(db.Model):
     def thread_ref(self) -> tuple[str, int | None]:
         """The thread this row belongs to, for the unit of work (forum.changes)."""
         return ("thread", self.question_id)
+
+
+class TrackerDelivery(db.Model):
+    """One webhook between the forum and a bug tracker, with what came of it.
+
+    Outbound ("out"): the bug description posted to TRACKER_WEBHOOK_URL, retried
+    with backoff; `status` pending, retrying, delivered or failed, with the last
+    response. Inbound ("in"): a tracker's call to /api/v1/hooks/...; `status`
+    applied, ignored (an event that changes nothing) or unknown (no known issue
+    links that bug). `delivery_key` is the sender's delivery id: a replay of a
+    delivery already taken changes nothing.
+    """
+
+    __tablename__ = "tracker_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    direction: Mapped[str] = mapped_column(String(3))
+    event: Mapped[str] = mapped_column(String(40))
+    delivery_key: Mapped[str] = mapped_column(String(80), unique=True)
+    url: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[str] = mapped_column(String(12))
+    attempts: Mapped[int] = mapped_column(default=0)
+    response_status: Mapped[int | None]
+    response_body: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+FIX_ANSWERS = ("yes", "no")
+
+
+class FixCheck(db.Model):
+    """"Did <version> fix it for you?", asked of each person a fixed known issue
+    affected (the asker and everyone who said "me too"). `answer` stays None until
+    they say; "no" is a regression report for the staff desk."""
+
+    __tablename__ = "fix_checks"
+
+    question_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True, index=True)
+    fixed_in: Mapped[str] = mapped_column(String(50), default="")
+    answer: Mapped[str | None] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None]
+
+    def thread_ref(self) -> tuple[str, int | None]:
+        return ("thread", self.question_id)
+
+
+class AnswerReminder(db.Model):
+    """When the asker was reminded to accept an answer that worked (once a thread)."""
+
+    __tablename__ = "answer_reminders"
+
+    question_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,6 +7,7 @@ from forum.errors import Conflict
 from forum.extensions import db
 from forum.inputs import KnownIssueDraft
 from forum.models import KnownIssue, Question, utcnow
+from forum.services import escalation
 from forum.services.locking import lock_post
 from forum.services.posting import get_question
 from forum.signals import record_staff_action
@@ -20,16 +21,15 @@ def mark_known(user, question_id: int, draft: KnownIssueDraft) -> KnownIssue:
         get_question(question_id)       # raises NotFound
     permissions.require("mark_known", user, question)
     issue = db.session.get(KnownIssue, question.id)
-    now = utcnow()
-    if issue is None:
-        issue = KnownIssue(question_id=question.id, created_at=now)
+    new = issue is None
+    if new:
+        issue = KnownIssue(question_id=question.id, created_at=utcnow())
         db.session.add(issue)
-    issue.state = draft.state
     issue.reference = draft.reference
-    issue.fixed_in = draft.fixed_in
     issue.marked_by_id = user.id
-    issue.updated_at = now
-    question.last_activity_at = now
+    # Everyone affected hears of a new state; "fixed in X" asks them whether it did.
+    escalation.change_state(question, issue, draft.state, draft.fixed_in, user.id, new=new)
+    issue.updated_at = question.last_activity_at = utcnow()
     record_staff_action(user, "question.known_issue", ("post", question.id),
                         reason=f"{draft.state}: {draft.reference}")
     return issue

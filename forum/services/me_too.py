@@ -1,5 +1,6 @@
 """"I have this problem too": one per user per question, undoable. The count
-ranks recurring issues on the staff desk."""
+ranks recurring issues on the staff desk. Saying it follows the thread, so answers
+and known-issue news reach the person (following can be undone on its own)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from forum import changes, permissions
 from forum.errors import NotFound
 from forum.extensions import db
 from forum.models import MeToo, Question, utcnow
+from forum.services import notifications
 from forum.services.locking import lock_post
 
 
@@ -37,6 +39,8 @@ def set_me_too(user, question_id: int, on: bool) -> MeTooState:
     row = db.session.get(MeToo, (question.id, user.id))
     if on and row is None:
         db.session.add(MeToo(question_id=question.id, user_id=user.id, created_at=utcnow()))
+        # Having the problem too follows the thread (unfollow undoes it).
+        notifications.follow(user.id, question.id)
     elif not on and row is not None:
         db.session.delete(row)
     db.session.flush()

@@ -205,12 +205,57 @@ def _moderator_message(actor_id, post_id=None, user_id=None, text="", **_):
          actor_id=actor_id, post_id=post_id)
 
 
+def _official(actor_id, post_id, **_):
+    """The answer's author, and the asker and followers: a verified fix is news."""
+    answer = db.session.get(Answer, post_id)
+    if answer is None:
+        return
+    url = _thread_url(answer)
+    notify([answer.author_id], "official", f"Staff marked your answer official: {_title(answer)}",
+           url, actor_id=actor_id, post_id=answer.id)
+    followers = set(db.session.scalars(
+        select(Follow.user_id).where(Follow.question_id == answer.question_id)))
+    followers.add(answer.question.author_id)
+    notify(followers - {answer.author_id}, "official",
+           f"Staff verified an answer as the official fix: {_title(answer)}", url,
+           actor_id=actor_id, post_id=answer.id)
+
+
+KNOWN_LABELS = {"investigating": "being investigated", "fix_planned": "has a fix planned",
+                "fixed": "is fixed"}
+
+
+def _known_issue(actor_id, post_id, state=None, fixed_in=None, **_):
+    """A known issue changed state: the asker, followers and "me too" users hear;
+    a fix asks them whether it worked (their answer is counted on the thread)."""
+    from forum.models import MeToo
+
+    question = db.session.get(Question, post_id)
+    if question is None or state not in KNOWN_LABELS:
+        return
+    affected = set(db.session.scalars(select(MeToo.user_id).where(MeToo.question_id == question.id)))
+    affected.add(question.author_id)
+    followers = set(db.session.scalars(
+        select(Follow.user_id).where(Follow.question_id == question.id))) - affected
+    url = _thread_url(question)
+    label = f"fixed in {fixed_in}" if state == "fixed" and fixed_in else KNOWN_LABELS[state]
+    if state == "fixed" and fixed_in:     # the people who have it are asked (FixCheck rows)
+        notify(affected, "fix_check",
+               f"Fixed in {fixed_in}: did it fix “{_title(question)}” for you?"[:300],
+               f"{url}#fix-check", actor_id=actor_id, post_id=question.id)
+    else:
+        followers |= affected
+    notify(followers, "known_issue", f"Known issue {label}: {_title(question)}"[:300], url,
+           actor_id=actor_id, post_id=question.id)
+
+
 HANDLERS = {
     "question": _question,
     "answer": _answer,
     "comment": _comment,
     "accepted": _simple("accepted", "{who} accepted your answer to: {title}"),
-    "official": _simple("official", "Staff marked your answer official: {title}"),
+    "official": _official,
+    "known_issue": _known_issue,
     "edited": _simple("edited", "{who} edited your post: {title}"),
     "flag_decided": _flag_decided,
     "moderator_message": _moderator_message,

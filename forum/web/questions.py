@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from forum import inputs
 from forum.errors import ForumError, ValidationError
 from forum.markup import render_markdown
-from forum.services import attachments, browsing, posting, searching
+from forum.services import attachments, browsing, escalation, posting, searching
 from forum.web.context import question_url
 from forum.web.http_cache import list_page, thread_page
 from forum.web.limits import limited, previewing
@@ -43,7 +43,8 @@ def show(question_id: int, slug: str | None = None):
         return redirect(question_url(thread.question), 301)
     related = searching.related_threads(thread.question)
     return render_template("questions/show.html", thread=thread, question=thread.question,
-                           answer_form={}, errors={}, related=related)
+                           answer_form={}, errors={}, related=related,
+                           followup=escalation.fix_followup(thread.question, current_user))
 
 
 @bp.route("/ask", methods=["GET", "POST"])

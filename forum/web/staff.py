@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from forum import permissions
 from forum.models import KNOWN_STATES
-from forum.services import staffdesk
+from forum.services import escalation, staffdesk
 from forum.web.context import question_url
 
 bp = Blueprint("staff", __name__)
@@ -33,6 +33,7 @@ def desk():
         unanswered=staffdesk.unanswered(filters),
         awaiting=staffdesk.awaiting_verification(filters),
         known=staffdesk.known_issues(filters), known_states=KNOWN_STATES,
+        regressions=escalation.regressions(),
     )
 
 
