@@ -63,7 +63,7 @@ def worker_exit(server, worker):
 def when_ready(server):
     """Preloading: the model and the vectors, loaded once in the master."""
     app = getattr(server.app, "callable", None)
-    if not preload_app or app is None or not hasattr(app, "app_context"):
+    if not preload_app or app is None or "sqlalchemy" not in getattr(app, "extensions", {}):
         return
     try:
         from forum.extensions import db
@@ -80,8 +80,8 @@ def when_ready(server):
 def post_fork(server, worker):
     """A forked worker opens its own database connections (none are inherited)."""
     app = getattr(server.app, "callable", None)
-    if app is None or not hasattr(app, "app_context"):
-        return
+    if app is None or "sqlalchemy" not in getattr(app, "extensions", {}):
+        return                  # not the forum (the load benchmark's bare page)
     from forum.extensions import db
 
     with app.app_context():

@@ -87,6 +87,7 @@ class Results:
     hits: list[Hit] = field(default_factory=list)
     facets: list[tuple[str, int]] = field(default_factory=list)   # (tag, count), most first
     suggestion: str | None = None   # a corrected query string that has results
+    estimated: bool = False         # `total` is the backend's estimate (a very broad query)
 
 
 class IndexUnavailable(Exception):

@@ -262,6 +262,10 @@ class _Marker(Formatter):
         return f"{self.start}{get_text(text, token, replace)}{self.end}"
 
 
+# Snippets are looked for in the first this many characters of a thread's text.
+HIGHLIGHT_CHARS = 1_500
+
+
 def highlight(text: str, words: list[str], start: str, end: str, chars: int = 220) -> str:
     """Up to two stretches of `text` around the query's `words` (as a user typed
     them; analysed here the way the index was), each match between `start` and
@@ -270,6 +274,8 @@ def highlight(text: str, words: list[str], start: str, end: str, chars: int = 22
     terms = {t for w in words for t in analyzed(w)}
     if not terms or not text:
         return ""
+    if len(text) > HIGHLIGHT_CHARS:     # analysing 4,000 characters cost 3 ms a result
+        text = text[:HIGHLIGHT_CHARS].rsplit(" ", 1)[0]
     try:
         return whoosh_highlight(text, terms, ANALYZER, ContextFragmenter(maxchars=chars, surround=60),
                                 _Marker(start, end), top=2)

@@ -394,7 +394,7 @@ class WhooshIndex:
         choosing = known[:MAX_MATCH_WORDS]
         return choosing, [w for w in words if w not in choosing]
 
-    def _levels(self, searcher, query: Query) -> Iterator[Q.Query]:
+    def _levels(self, searcher, query: Query) -> Iterator[tuple[Q.Query, Q.Query]]:
         """The query with all its words required, then with the least informative
         ones relaxed one by one (they still add to the score), and at last any of
         them: see RELAX_BELOW."""
@@ -413,10 +413,11 @@ class WhooshIndex:
             optional = [q for q in (word(t) for t in extra) if q is not None]
             main = Q.And(fixed) if len(fixed) > 1 else (fixed[0] if fixed else Q.Every())
             if optional and fixed:
-                main = Q.AndMaybe(main, Q.Or(optional))
+                yield Q.AndMaybe(main, Q.Or(optional)), main
             elif optional:
-                main = Q.Or(optional)
-            yield main
+                yield Q.Or(optional), Q.Or(optional)
+            else:
+                yield main, main
             return
         # Relaxed levels: every word still scores, and all of them together once more.
         strict = ([Q.And([word(t) for t in choosing], boost=STRICT_BONUS)]
@@ -428,16 +429,16 @@ class WhooshIndex:
             optional = [q for q in optional if q is not None] + bonus
             if keep < len(choosing):
                 optional += strict
-            yield Q.AndMaybe(main, Q.Or(optional)) if optional else main
+            yield (Q.AndMaybe(main, Q.Or(optional)) if optional else main), main
         if len(choosing) > 1:       # last resort: any of the words (more of them rank higher)
             anyword = Q.Or([word(t) for t in choosing])
             main = Q.And([anyword, *fixed]) if fixed else anyword
             optional = [q for q in (word(t) for t in extra) if q is not None] + strict
-            yield Q.AndMaybe(main, Q.Or(optional))
+            yield Q.AndMaybe(main, Q.Or(optional)), main
 
     def _build(self, query: Query, searcher) -> Q.Query | None:
         """The strictest form of the query (all words required)."""
-        return next(iter(self._levels(searcher, query)), None)
+        return next((q for q, _ in self._levels(searcher, query)), None)
 
     def _mask(self, query: Query) -> Q.Query | None:
         """What -word and -"phrase" leave out, as the collector's mask: an AndNot
@@ -474,10 +475,10 @@ class WhooshIndex:
         # them on each query (two thirds of the time at 20k threads). The tags of
         # the top FACET_SAMPLE hits come from a column instead.
         limit = max(page * per_page, FACET_SAMPLE)
-        results = None
-        for q in self._levels(searcher, query):
-            results = searcher.search(q, limit=limit, sortedby=sortedby, reverse=reverse,
-                                      mask=self._mask(query))
+        results = required = None
+        for q, main in self._levels(searcher, query):
+            results, required = searcher.search(q, limit=limit, sortedby=sortedby,
+                                                reverse=reverse, mask=self._mask(query)), main
             if results.scored_length() >= RELAX_BELOW:
                 break
         if results is None:
@@ -502,9 +503,26 @@ class WhooshIndex:
             for _, docnum in ranked[:FACET_SAMPLE]:
                 counts.update(t for t in column[docnum].decode().split(",") if t)
         facets = sorted(counts.items(), key=lambda x: (-x[1], x[0]))[:10]
-        total = len(results)
+        total = self._count(searcher, results, required, query, limit)
         suggestion = self._suggest(searcher, query) if total < 3 and query.terms else None
-        return Results(total=total, hits=hits, facets=facets, suggestion=suggestion)
+        return Results(total=total, hits=hits, facets=facets, suggestion=suggestion,
+                       estimated=results.scored_length() >= limit and required is not None
+                       and not query.excluded)
+
+    def _count(self, searcher, results, required: Q.Query | None, query: Query,
+               limit: int) -> int:
+        """How many threads match. The collector skips blocks that cannot reach the
+        top, so Whoosh counts by walking the query's matches again; the words that
+        only add to the score cannot change that count; beyond the collected
+        `limit` the total is an estimate (`Results.estimated`)."""
+        if results.scored_length() < limit:
+            return results.scored_length()          # every match was collected
+        if required is None or query.excluded:
+            return len(results)
+        # Whoosh's estimate, from the words' document counts (an upper bound):
+        # walking every match of a broad query cost up to half a second at
+        # 100,000 threads, most of a search.
+        return max(limit, results.estimated_length())
 
     def _suggest(self, searcher, query: Query) -> str | None:
         reader = searcher.reader()

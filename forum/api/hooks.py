@@ -10,6 +10,7 @@ missing signature is a 401 and changes nothing (forum/services/escalation.py).
 from __future__ import annotations
 
 from flask import jsonify, request
+from sqlalchemy.exc import IntegrityError
 
 from forum.api import api_user, bp, json_body
 from forum.errors import ValidationError
@@ -33,18 +34,27 @@ def _body() -> bytes:
     return request.get_data(cache=False)[:MAX_HOOK_BYTES + 1]
 
 
+def _once(receive, *args) -> escalation.HookResult:
+    """Two copies of one delivery at the same moment: the second is a replay."""
+    try:
+        return receive(*args)
+    except IntegrityError:
+        return escalation.HookResult(200, "replayed", "This delivery was already taken.")
+
+
 @bp.post("/hooks/github")
 def github_hook():
-    return _answer(escalation.receive_github(
-        request.headers.get("X-GitHub-Event", ""), request.headers.get("X-GitHub-Delivery", ""),
+    return _answer(_once(
+        escalation.receive_github, request.headers.get("X-GitHub-Event", ""),
+        request.headers.get("X-GitHub-Delivery", ""),
         request.headers.get(escalation.SIGNATURE_HEADER), _body()))
 
 
 @bp.post("/hooks/tracker")
 def tracker_hook():
-    return _answer(escalation.receive_generic(
-        request.headers.get("X-Delivery-Id", ""), request.headers.get(escalation.SIGNATURE_HEADER),
-        _body()))
+    return _answer(_once(
+        escalation.receive_generic, request.headers.get("X-Delivery-Id", ""),
+        request.headers.get(escalation.SIGNATURE_HEADER), _body()))
 
 
 def _delivery(d) -> dict:

@@ -175,6 +175,9 @@ SCHEMAS: dict[str, Any] = {
     }},
     "SearchPage": {"type": "object", "properties": {
         "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"},
+        "total_estimated": {"type": "boolean",
+                            "description": "total is an estimate (a very broad query on the "
+                                           "Whoosh backend)"},
         "sort": {"type": "string"}, "results": {"type": "array", "items": {"$ref": "#/components/schemas/SearchResult"}},
         "facets": {"type": "array", "items": {"type": "object", "properties": {
             "tag": {"type": "string"}, "count": {"type": "integer"}}}},

@@ -180,6 +180,7 @@ def search_page(page) -> dict[str, Any]:
         "facets": [{"tag": tag, "count": count} for tag, count in page.facets],
         "suggestion": page.suggestion,
         "corrected_from": page.corrected_from,
+        "total_estimated": page.estimated,
         "notes": list(page.notes),
         "notice": page.notice,
     }

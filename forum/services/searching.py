@@ -329,6 +329,7 @@ class SearchPage:
     notice: str | None = None     # the index could not answer: a fallback ran
     corrected_from: str | None = None   # the words as typed found nothing; these are suggestion's
     exact: bool = False           # the words as typed were asked for, corrections or not
+    estimated: bool = False       # total is an estimate (Whoosh, a very broad query)
 
     @property
     def pages(self) -> int:
@@ -474,7 +475,7 @@ def search_threads(request: SearchRequest) -> SearchPage:
             if again.total > results.total:
                 page.corrected_from = query.text()
                 results = Results(total=again.total, hits=again.hits, facets=again.facets,
-                                  suggestion=results.suggestion)
+                                  suggestion=results.suggestion, estimated=again.estimated)
     except IndexUnavailable:
         log.warning("search index unavailable: answering from the database")
         _state().checked = False
@@ -492,6 +493,7 @@ def search_threads(request: SearchRequest) -> SearchPage:
         page.total = max(0, page.total - (found - len(page.items)))
     page.facets = results.facets
     page.suggestion = results.suggestion
+    page.estimated = results.estimated
     return page
 
 
