@@ -193,9 +193,9 @@ def add_thread_job(app, kind: str) -> None:
     app.extensions[THREAD_JOB] = kind
 
 
-def job_queued(job: Any) -> None:
-    """`forum.infra.jobs` tells the unit which job rows it added."""
-    db.session().info.setdefault(_JOBS, []).append(job)
+def job_queued(job: Any, session: Session | None = None) -> None:
+    """`forum.infra.jobs` tells the unit (of `session`) which job rows it added."""
+    (session or db.session()).info.setdefault(_JOBS, []).append(job)
 
 
 # -- reading changes off the session ------------------------------------------------

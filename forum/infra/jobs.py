@@ -105,7 +105,7 @@ def add(session, kind: str, payload: dict[str, Any], *, delay: float = 0.0) -> J
               state=QUEUED, attempts=0, run_at=now + timedelta(seconds=max(0.0, delay)),
               last_error="", created_at=now)
     session.add(job)
-    changes.job_queued(job)
+    changes.job_queued(job, session)
     return job
 
 
