@@ -23,7 +23,6 @@ signal for anyone else who listens.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from blinker import Namespace
@@ -31,7 +30,6 @@ from blinker import Namespace
 _signals = Namespace()
 forum_event = _signals.signal("forum-event")
 staff_action = _signals.signal("staff-action")
-log = logging.getLogger("forum.events")
 
 
 def emit(kind: str, *, actor_id: int | None, post_id: int | None = None, **data: Any) -> None:

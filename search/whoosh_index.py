@@ -477,8 +477,9 @@ class WhooshIndex:
         limit = max(page * per_page, FACET_SAMPLE)
         results = required = None
         for q, main in self._levels(searcher, query):
-            results, required = searcher.search(q, limit=limit, sortedby=sortedby,
-                                                reverse=reverse, mask=self._mask(query)), main
+            required = main
+            results = searcher.search(q, limit=limit, sortedby=sortedby, reverse=reverse,
+                                      mask=self._mask(query))
             if results.scored_length() >= RELAX_BELOW:
                 break
         if results is None:

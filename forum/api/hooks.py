@@ -12,7 +12,8 @@ from __future__ import annotations
 from flask import jsonify, request
 from sqlalchemy.exc import IntegrityError
 
-from forum.api import api_user, bp, json_body
+from forum import permissions
+from forum.api import api_user, bp, json_body, serialize
 from forum.errors import ValidationError
 from forum.services import escalation
 from forum.web.errors import json_error
@@ -57,19 +58,10 @@ def tracker_hook():
         request.headers.get(escalation.SIGNATURE_HEADER), _body()))
 
 
-def _delivery(d) -> dict:
-    from forum.api.serialize import iso
-
-    return {"id": d.id, "question_id": d.question_id, "direction": d.direction, "event": d.event,
-            "status": d.status, "attempts": d.attempts, "response_status": d.response_status,
-            "response_body": d.response_body, "created_at": iso(d.created_at),
-            "updated_at": iso(d.updated_at)}
-
-
 @bp.post("/questions/<int:question_id>/bug")
 def create_bug(question_id: int):
     delivery = escalation.create_bug(api_user(), question_id)
-    return jsonify(delivery=_delivery(delivery)), 202
+    return jsonify(delivery=serialize.tracker_delivery(delivery)), 202
 
 
 @bp.put("/questions/<int:question_id>/bug")
@@ -78,14 +70,11 @@ def link_bug(question_id: int):
     if errors:
         raise ValidationError(errors)
     issue = escalation.link_bug(api_user(), question_id, link)
-    return jsonify(question_id=question_id, tracker={
-        "kind": issue.tracker_kind, "url": issue.tracker_url, "id": issue.tracker_id})
+    return jsonify(question_id=question_id, tracker=serialize.tracker(issue))
 
 
 @bp.post("/questions/<int:question_id>/known-issue/reopen")
 def reopen_known(question_id: int):
-    from forum.api import serialize
-
     issue = escalation.reopen(api_user(), question_id)
     return jsonify(question_id=question_id, known_issue=serialize.known_issue(issue))
 
@@ -102,8 +91,7 @@ def fix_check(question_id: int):
 
 @bp.get("/tracker/deliveries")
 def tracker_deliveries():
-    from forum import permissions
-
     permissions.require("staff_desk", api_user())
     question_id = request.args.get("question_id", type=int)
-    return jsonify(deliveries=[_delivery(d) for d in escalation.deliveries(question_id, 100)])
+    return jsonify(deliveries=[serialize.tracker_delivery(d)
+                               for d in escalation.deliveries(question_id, 100)])

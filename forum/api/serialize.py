@@ -50,8 +50,19 @@ def known_issue(issue) -> dict[str, Any] | None:
         return None
     return {"state": issue.state, "label": issue.state_label, "reference": issue.reference,
             "fixed_in": issue.fixed_in, "updated_at": iso(issue.updated_at),
-            "tracker": ({"kind": issue.tracker_kind, "url": issue.tracker_url,
-                         "id": issue.tracker_id} if issue.tracker_id else None)}
+            "tracker": tracker(issue) if issue.tracker_id else None}
+
+
+def tracker(issue) -> dict[str, Any]:
+    """The bug a known issue is linked to."""
+    return {"kind": issue.tracker_kind, "url": issue.tracker_url, "id": issue.tracker_id}
+
+
+def tracker_delivery(d) -> dict[str, Any]:
+    return {"id": d.id, "question_id": d.question_id, "direction": d.direction, "event": d.event,
+            "status": d.status, "attempts": d.attempts, "response_status": d.response_status,
+            "response_body": d.response_body, "created_at": iso(d.created_at),
+            "updated_at": iso(d.updated_at)}
 
 
 def question_url(q: Question) -> str:

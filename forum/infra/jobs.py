@@ -272,25 +272,6 @@ def discard(job_ids: list[int] | None = None) -> int:
 
 # -- runners ------------------------------------------------------------------------------
 
-StartHook = Callable[[], None]
-_START_HOOKS: list[StartHook] = []
-
-
-def on_runner_start(fn: StartHook) -> StartHook:
-    """Run `fn` (in an app context) when a runner starts: catching up what a crash
-    left due, re-derived from the database."""
-    _START_HOOKS.append(fn)
-    return fn
-
-
-def _start_hooks() -> None:
-    for fn in _START_HOOKS:
-        try:
-            fn()
-        except Exception:  # noqa: BLE001
-            log.exception("runner start hook %r failed", fn)
-
-
 class Runner:
     """Runs the queue in a daemon thread of this process (JOBS_WORKER=thread)."""
 
@@ -318,8 +299,6 @@ class Runner:
         self.wake.set()
 
     def _loop(self) -> None:
-        with self.app.app_context():
-            _start_hooks()
         poll = float(self.app.config.get("JOBS_POLL_SECONDS", 1))
         gather = float(self.app.config.get("JOBS_GATHER_SECONDS", 0.2))
         while not self.stopped.is_set():
@@ -358,8 +337,6 @@ def _any_due() -> bool:
 
 def serve(app: Flask, *, once: bool = False, stop: threading.Event | None = None) -> int:
     """`flask jobs work`: run the queue in this process until stopped."""
-    with app.app_context():
-        _start_hooks()
     poll = float(app.config.get("JOBS_POLL_SECONDS", 1))
     stop = stop or threading.Event()
     total = 0

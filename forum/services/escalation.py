@@ -61,6 +61,7 @@ RESPONSE_CHARS = 2000
 _ENV_LINE = re.compile(r"^\s*(os|version|firmware|model|browser|driver|build|device|platform"
                        r"|product|app version|kernel|distribution)\s*[:=]\s*(.{1,120})$",
                        re.IGNORECASE | re.MULTILINE)
+_WEB_ADDRESS = re.compile(r"https?://[^\s/]+\S*$")
 _FIXED_LABEL = re.compile(r"^(?:fixed[ -]?in|fix[ -]?version|release)\s*[:=]?\s*(\S.{0,48})$",
                           re.IGNORECASE)
 
@@ -135,7 +136,7 @@ def parse_bug_link(data) -> tuple[BugLink | None, dict[str, str]]:
     external_id = " ".join(str(data.get("tracker_id") or "").split())
     if kind not in TRACKER_KINDS:
         errors["tracker_kind"] = "Choose the tracker: GitHub, Jira, GitLab or other."
-    if not re.match(r"https?://[^\s/]+\S*$", url) or len(url) > 300:
+    if not _WEB_ADDRESS.match(url) or len(url) > 300:
         errors["tracker_url"] = "Give the bug's address, starting with https://."
     if not external_id:
         external_id = _id_from_url(kind, url) or ""
@@ -156,11 +157,17 @@ def _id_from_url(kind: str, url: str) -> str | None:
     return found.group(1) if found else None
 
 
-def _issue_for(user, question_id: int) -> tuple[Question, KnownIssue]:
+def _staff_question(user, question_id: int) -> Question:
+    """The question, locked, when `user` may act on its known issue."""
     question = lock_post(question_id)
     if not isinstance(question, Question):
         raise NotFound(f"Question {question_id} does not exist.")
     permissions.require("mark_known", user, question)
+    return question
+
+
+def _issue_for(user, question_id: int) -> tuple[Question, KnownIssue]:
+    question = _staff_question(user, question_id)
     issue = db.session.get(KnownIssue, question.id)
     if issue is None:
         issue = KnownIssue(question_id=question.id, state="investigating", reference="",
@@ -289,6 +296,8 @@ def _link_from_response(delivery: TrackerDelivery, text: str) -> None:
     if not isinstance(answer, dict) or delivery.question_id is None:
         return
     url = str(answer.get("html_url") or answer.get("url") or "")[:300]
+    if not _WEB_ADDRESS.match(url):     # it becomes a link on the thread: http(s) only
+        url = ""
     external = str(answer.get("key") or answer.get("number") or answer.get("id") or "")[:120]
     issue = db.session.get(KnownIssue, delivery.question_id)
     if issue is None or issue.tracker_id or not (url or external):
@@ -346,7 +355,7 @@ def _apply(kind: str, external_id: str | None, url: str | None, state: str,
     return question, change_state(question, issue, state, fixed_in, actor_id=None)
 
 
-def _refused(key: str) -> HookResult:
+def _refused() -> HookResult:
     return HookResult(401, "refused", "The signature does not match this site's secret.")
 
 
@@ -356,7 +365,7 @@ def receive_github(event: str, delivery: str, signature: str | None, body: bytes
     to investigating. Other events and actions are acknowledged and ignored."""
     secret = current_app.config.get("TRACKER_WEBHOOK_SECRET") or ""
     if not signature_ok(secret, body, signature):
-        return _refused(delivery)
+        return _refused()
     key = f"github:{delivery or hashlib.sha256(body).hexdigest()}"
     if _taken(key):
         return HookResult(200, "replayed", "This delivery was already taken; nothing changed.")
@@ -420,7 +429,7 @@ def receive_generic(delivery: str, signature: str | None, body: bytes) -> HookRe
     "fixed_in": "2.3"}`, signed like GitHub's."""
     secret = current_app.config.get("TRACKER_WEBHOOK_SECRET") or ""
     if not signature_ok(secret, body, signature):
-        return _refused(delivery)
+        return _refused()
     try:
         data = json.loads(body or b"{}")
     except ValueError:
@@ -545,10 +554,7 @@ def regressions(limit: int = 20) -> list[Regression]:
 @changes.transaction
 def reopen(user, question_id: int) -> KnownIssue:
     """A fix that did not fix it: back to investigating, in one step."""
-    question = lock_post(question_id)
-    if not isinstance(question, Question):
-        raise NotFound(f"Question {question_id} does not exist.")
-    permissions.require("mark_known", user, question)
+    question = _staff_question(user, question_id)
     issue = db.session.get(KnownIssue, question.id)
     if issue is None:
         raise Conflict("This thread is not a known issue.")

@@ -228,13 +228,12 @@ KNOWN_LABELS = {"investigating": "being investigated", "fix_planned": "has a fix
 def _known_issue(actor_id, post_id, state=None, fixed_in=None, **_):
     """A known issue changed state: the asker, followers and "me too" users hear;
     a fix asks them whether it worked (their answer is counted on the thread)."""
-    from forum.models import MeToo
+    from forum.services.escalation import affected_users
 
     question = db.session.get(Question, post_id)
     if question is None or state not in KNOWN_LABELS:
         return
-    affected = set(db.session.scalars(select(MeToo.user_id).where(MeToo.question_id == question.id)))
-    affected.add(question.author_id)
+    affected = affected_users(question)
     followers = set(db.session.scalars(
         select(Follow.user_id).where(Follow.question_id == question.id))) - affected
     url = _thread_url(question)

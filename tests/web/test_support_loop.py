@@ -263,12 +263,22 @@ def test_marking_an_answer_official_tells_the_asker_and_followers(app):
 def test_an_asker_who_accepted_nothing_is_reminded_once(app):
     asker, helper = make_user(), make_user()
     question = make_question(asker, title="Headset echo in every call")
-    answer = make_answer(question, helper, body="Turn off the sidetone in the headset app.")
+    make_answer(question, helper, body="Turn off the sidetone in the headset app.")
     assert followup.send_reminders() == 0                    # too early
     later = utcnow() + timedelta(days=app.config["ANSWER_REMINDER_DAYS"], hours=1)
     assert followup.send_reminders(later) == 1
     assert kinds_of(asker).count("reminder") == 1
     assert followup.send_reminders(later) == 0               # once a thread
-    assert answer.id
     result = app.test_cli_runner().invoke(args=["support", "remind"])
     assert result.exit_code == 0 and "0 asker(s) reminded." in result.output
+
+
+def test_a_tracker_answer_that_is_not_a_web_address_never_becomes_a_link(app, client, api, receiver):
+    staff, question = make_user(role="staff"), make_question(title="Camera app freezes on start")
+    receiver.answers = [(201, {"html_url": "javascript:alert(document.cookie)", "number": 7})]
+    assert api.post(staff, f"/api/v1/questions/{question.id}/bug").status_code == 202
+    db.session.expire_all()
+    issue = db.session.get(KnownIssue, question.id)
+    assert (issue.tracker_url, issue.tracker_id) == (None, "7")
+    page = client.get(f"/questions/{question.id}/{question.slug}").get_data(as_text=True)
+    assert "javascript:" not in page
