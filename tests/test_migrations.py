@@ -248,3 +248,32 @@ def test_upgrade_to_0011_keeps_known_issues_and_they_take_a_tracker_link(app):
                                               "tracker_url": "https://github.com/acme/dock/issues/9"})
     escalation.link_bug(db.session.get(type(staff), staff_id), question_id, link)
     assert db.session.get(KnownIssue, question_id).tracker_id == "acme/dock#9"
+
+
+def test_upgrade_to_0012_counts_existing_accounts_as_verified(app):
+    """0012 adds verification, avatar, deletion and session-epoch columns to a
+    database with accounts: each existing account counts as verified from its
+    creation, has no uploaded avatar, is not deleted, and can still log in."""
+    from sqlalchemy import text
+
+    from forum.models import User
+    from forum.services import accounts
+    from tests.factories import make_question
+
+    question = make_question(title="Headset crackles after the driver update")
+    question_id = question.id
+    db.session.remove()
+    downgrade(revision="0011_escalation")
+    assert "email_verified_at" not in {c["name"] for c in inspect(db.engine).get_columns("users")}
+    with db.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO users (id, username, username_lower, email, password_hash, role, reputation,"
+            " about, created_at, email_notifications) VALUES (901, 'Maria', 'maria', 'm@example.com',"
+            " 'x', 'member', 11, '', '2026-01-01 00:00:00', 'immediate')"))
+    upgrade()
+    maria = db.session.get(User, 901)
+    assert maria.email_verified_at.isoformat() == "2026-01-01T00:00:00"
+    assert (maria.avatar_sha256, maria.deleted_at, maria.session_epoch) == (None, None, 0)
+    assert accounts.load_user("901") is maria
+    from forum.models import Question
+    assert db.session.get(Question, question_id).author.is_verified

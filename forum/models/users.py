@@ -33,6 +33,17 @@ class User(UserMixin, db.Model):
     email_notifications: Mapped[str] = mapped_column(String(16), default="immediate",
                                                      server_default="immediate")
     digest_sent_at: Mapped[datetime | None]
+    # Set when the address was confirmed by a mailed link (accounts from before
+    # 0012 count as verified). Unverified accounts post with the new-user limits.
+    email_verified_at: Mapped[datetime | None]
+    # The SHA-256 of an uploaded avatar (a PNG under UPLOAD_DIR); None draws the
+    # generated identicon.
+    avatar_sha256: Mapped[str | None] = mapped_column(String(64))
+    # Set when the account was deleted: the row is kept, anonymised, so votes and
+    # history still add up; it can no longer log in.
+    deleted_at: Mapped[datetime | None]
+    # Part of the session id: raising it logs out every session of the account.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
@@ -49,6 +60,19 @@ class User(UserMixin, db.Model):
     @property
     def is_moderator(self) -> bool:
         return self.role in ("moderator", "admin")
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def get_id(self) -> str:
+        """Flask-Login's session id: the user id, and the session epoch once it
+        has been raised (a plain id from an older session counts as epoch 0)."""
+        return f"{self.id}.{self.session_epoch}" if self.session_epoch else str(self.id)
 
     @property
     def is_suspended(self) -> bool:

@@ -65,8 +65,16 @@ def authenticate(identifier: str, password: str) -> User | None:
 
 
 def load_user(user_id: str) -> User | None:
-    """Flask-Login's loader: the user for a session id, or None."""
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    """Flask-Login's loader: the user for a session id ("7", or "7.2" once the
+    account's session epoch was raised), or None. A session from an older epoch,
+    or of a deleted account, loads no one: that is how sessions are revoked."""
+    ident, _, epoch = (user_id or "").partition(".")
+    if not ident.isdigit() or not (epoch or "0").isdigit():
+        return None
+    user = db.session.get(User, int(ident))
+    if user is None or user.is_deleted or user.session_epoch != int(epoch or "0"):
+        return None
+    return user
 
 
 def find_user(name_or_id: str | int) -> User:
