@@ -232,6 +232,12 @@ def deny_verify_file(user: Any, attachment: Any) -> str | None:
     return None
 
 
+def deny_attach_fix_to_question(user: Any) -> str | None:
+    """A question's files are the asker's logs and screenshots: only company
+    staff label one a fix (which staff may then mark verified)."""
+    return _company_staff(user, "label a file on a question as a fix")
+
+
 def deny_staff_desk(user: Any) -> str | None:
     return _company_staff(user, "use the staff desk")
 
@@ -383,6 +389,7 @@ RULES: dict[str, Callable[..., str | None]] = {
     "manage_jobs": deny_manage_jobs,
     "me_too": deny_me_too,
     "attach": deny_attach,
+    "attach_fix_to_question": deny_attach_fix_to_question,
     "delete_attachment": deny_delete_attachment,
     "suggest_edit": deny_suggest_edit,
     "flag": deny_flag,

@@ -71,9 +71,35 @@ def _type_for(user: Any, filename: str) -> tuple[str, FileType]:
     return ext, ftype
 
 
-def _check_kind(kind: str) -> None:
-    if kind not in ATTACHMENT_KINDS:
-        raise ValidationError({"kind": f"Choose one of: {', '.join(ATTACHMENT_KINDS)}."})
+AUTO_KIND = "auto"      # "decide from the file": what the upload forms offer first
+
+
+def _check_kind(kind: str | None) -> None:
+    if kind not in ATTACHMENT_KINDS and kind not in ("", None, AUTO_KIND):
+        raise ValidationError({"kind": f"Choose one of: {', '.join(ATTACHMENT_KINDS)} "
+                                       f"(or {AUTO_KIND} to decide from the file)."})
+
+
+def default_kind(on_question: bool, filename: str) -> str:
+    """The kind a file gets when the uploader leaves it to us: an image is a
+    screenshot; anything else is a log on a question and a fix on an answer."""
+    ftype = ALLOWED.get(extension(filename))
+    if ftype is not None and ftype.group == "image":
+        return "screenshot"
+    return "log" if on_question else "fix"
+
+
+def resolve_kind(user: Any, kind: str | None, filename: str, *, on_question: bool) -> str:
+    """The kind a file is stored with. A file on a question is never a fix
+    unless company staff say so: an asker's log published as a "Fix" offered
+    staff "Mark as verified fix"."""
+    _check_kind(kind)
+    if kind in ("", None, AUTO_KIND):
+        return default_kind(on_question, filename)
+    if on_question and kind == "fix" and (
+            denial := permissions.RULES["attach_fix_to_question"](user)) is not None:
+        raise ValidationError({"kind": f"{denial} Choose log, screenshot or other."})
+    return kind
 
 
 def _check_size(size: int, filename: str) -> None:
@@ -124,6 +150,12 @@ def present(files: Iterable[Any]) -> list[Any]:
     return [f for f in files if f is not None and getattr(f, "filename", None)]
 
 
+def chosen_names(files: list[Any]) -> list[str]:
+    """The names of files a form sent, as shown when the form comes back with an
+    error (browsers cannot refill a file input: they must be chosen again)."""
+    return [sanitise_filename(f.filename) for f in files]
+
+
 def form_errors(e: ForumError) -> dict[str, str]:
     """A refusal as the `errors` dict a form shows (its fields are `files` and
     `file_kind`)."""
@@ -132,15 +164,21 @@ def form_errors(e: ForumError) -> dict[str, str]:
     return {"files": e.message}
 
 
-def check_files(user: Any, files: list[Any], kind: str, post: Post | None = None) -> None:
+def check_files(user: Any, files: list[Any], kind: str, post: Post | None = None, *,
+                on_question: bool | None = None) -> None:
     """Raise what `attach_file` would raise for these files, writing nothing.
-    `post` is None when the files come with a post not created yet. The files
-    must be seekable (werkzeug's FileStorage streams are); they are rewound."""
+    `post` is None when the files come with a post not created yet (then
+    `on_question` says whether that post is a question). The files must be
+    seekable (werkzeug's FileStorage streams are); they are rewound."""
     if not files:
         return
+    if on_question is None:
+        on_question = post is not None and post.is_question
     _check_kind(kind)
     if post is not None:
         permissions.require("attach", user, post)
+    for f in files:
+        resolve_kind(user, kind, sanitise_filename(f.filename), on_question=on_question)
     _check_count(post.id if post is not None else None, len(files))
     total = 0
     checked = []
@@ -158,13 +196,15 @@ def check_files(user: Any, files: list[Any], kind: str, post: Post | None = None
 
 def attach_file(user: Any, post_id: int, upload: Any, filename: str | None,
                 kind: str = "other") -> Attachment:
-    """Store one file on a post. `upload` is a FileStorage or any binary stream."""
+    """Store one file on a post. `upload` is a FileStorage or any binary stream.
+    `kind` "auto" (or empty) takes `default_kind`."""
     _check_kind(kind)
     filename = sanitise_filename(filename if filename is not None
                                  else getattr(upload, "filename", None))
     ext, ftype = _type_for(user, filename)
     post = _post(post_id)
     permissions.require("attach", user, post)
+    kind = resolve_kind(user, kind, filename, on_question=post.is_question)
     _check_count(post.id, 1)
     max_file, _, _ = _limits()
     stream = getattr(upload, "stream", upload)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import exists, func, select, update
 
 from forum import changes, permissions, signals
@@ -12,7 +14,7 @@ from forum.markup import render_comment, render_markdown
 from forum.models import Answer, Comment, Post, Question, ReviewTask, Revision, Tag, User, utcnow
 from forum.services import official, reputation, throttling
 from forum.services.locking import lock_post, lock_users
-from forum.services.tagging import adjust_counts, resolve_tags
+from forum.services.tagging import adjust_counts, canonical_tag, resolve_tags
 from forum.slugs import slugify
 
 
@@ -43,6 +45,30 @@ def get_answer(answer_id: int) -> Answer:
     if not isinstance(post, Answer) or post.is_deleted:
         raise NotFound(f"Answer {answer_id} does not exist.")
     return post
+
+
+@dataclass(frozen=True)
+class TagRule:
+    """What the tag field tells a writer before they post: whether they may
+    create a tag, and if not, the sentence that says why."""
+    may_create: bool
+    threshold: int
+    message: str | None
+
+
+def tag_check(user) -> TagRule:
+    denial = permissions.deny_create_tag(user)
+    return TagRule(may_create=denial is None,
+                   threshold=permissions.threshold("create_tags"), message=denial)
+
+
+def new_tag_names(names: list[str]) -> list[str]:
+    """The names (lowercased) that are neither a tag nor a tag's synonym: asking
+    with them creates a tag, which needs the create-tags privilege."""
+    names = list(dict.fromkeys(n.strip().lower() for n in names if n.strip()))[:20]
+    masters = {n: canonical_tag(n) for n in names}
+    found = set(db.session.scalars(select(Tag.name).where(Tag.name.in_(set(masters.values())))))
+    return [n for n in names if masters[n] not in found]
 
 
 def _add_revision(post: Post, author_id: int, comment: str = "") -> None:

@@ -79,7 +79,8 @@ def edit(post_id: int):
     if request.method == "GET":
         form = {"title": post.title, "body": post.body,
                 "tags": " ".join(post.tag_names) if is_question else ""}
-        return render_template("posts/edit.html", post=post, form=form, errors={}, preview=None)
+        return render_template("posts/edit.html", post=post, form=form, errors={}, preview=None,
+                               tag_check=posting.tag_check(current_user))
     data = {k: request.form.get(k, "") for k in ("body", "comment")}
     if is_question:
         data.update(title=request.form.get("title", ""), tags=request.form.get("tags", ""))
@@ -94,7 +95,7 @@ def edit(post_id: int):
                   "success")
             return redirect(_thread_url(post), 303)
     files = attachments.present(request.files.getlist("files"))
-    file_kind = request.form.get("file_kind", "other")
+    file_kind = request.form.get("file_kind", attachments.AUTO_KIND)
     status = 422
     if files and not request.form.get("preview"):
         try:        # refused files are refused before the edit is saved
@@ -114,7 +115,8 @@ def edit(post_id: int):
             return redirect(_thread_url(post), 303)
     preview = render_markdown(request.form.get("body", "")) if request.form.get("preview") else None
     return render_template("posts/edit.html", post=post, form=request.form, errors=errors,
-                           preview=preview), (status if errors else 200)
+                           preview=preview, chosen_files=attachments.chosen_names(files),
+                           tag_check=posting.tag_check(current_user)), (status if errors else 200)
 
 
 def _unchanged(post, draft: inputs.PostEdit) -> bool:
@@ -149,6 +151,18 @@ def revisions(post_id: int):
     steps.reverse()
     return render_template("posts/revisions.html", post=post, steps=steps,
                            thread_url=_thread_url(post))
+
+
+@bp.route("/tag-check")
+@login_required
+@limiter.limit("120 per minute")
+def tag_check():
+    """Which of the typed tags would be new, for the tag field's warning while
+    typing: {new: [...], may_create, threshold, message}."""
+    rule = posting.tag_check(current_user)
+    names = request.args.get("q", "")[:400].replace(",", " ").split()
+    return jsonify(new=posting.new_tag_names(names), may_create=rule.may_create,
+                   threshold=rule.threshold, message=rule.message)
 
 
 @bp.route("/preview", methods=["POST"])

@@ -53,11 +53,14 @@ def show(question_id: int, slug: str | None = None):
 def ask():
     form = request.form if request.method == "POST" else request.args
 
+    files = attachments.present(request.files.getlist("files"))
+
     def page(errors, preview=None, status=200):
         similar = (searching.similar_threads(form["title"], body=form.get("body", ""))
                    if form.get("title") else None)
         return render_template("questions/ask.html", form=form, errors=errors, preview=preview,
-                               similar=similar), status
+                               similar=similar, chosen_files=attachments.chosen_names(files),
+                               tag_check=posting.tag_check(current_user)), status
 
     if request.method == "GET":
         return page({})
@@ -65,9 +68,9 @@ def ask():
     if form.get("preview") or form.get("similar"):      # checking, not posting
         preview = render_markdown(form.get("body", "")) if form.get("preview") else None
         return page({}, preview)
-    files, file_kind = attachments.present(request.files.getlist("files")), form.get("file_kind", "other")
+    file_kind = form.get("file_kind", attachments.AUTO_KIND)
     try:            # refused files are refused before the question exists
-        attachments.check_files(current_user, files, file_kind)
+        attachments.check_files(current_user, files, file_kind, on_question=True)
     except ForumError as e:
         return page({**(errors or {}), **attachments.form_errors(e)},
                     status=422 if errors else e.status)
@@ -88,11 +91,11 @@ def ask():
 def answer(question_id: int):
     body, errors = inputs.parse_body(request.form)
     files = attachments.present(request.files.getlist("files"))
-    file_kind = request.form.get("file_kind", "other")
+    file_kind = request.form.get("file_kind", attachments.AUTO_KIND)
     status = 422
     if files and not request.form.get("preview"):
         try:        # refused files are refused before the answer exists
-            attachments.check_files(current_user, files, file_kind)
+            attachments.check_files(current_user, files, file_kind, on_question=False)
         except ForumError as e:
             status = 422 if errors else e.status
             errors = {**errors, **attachments.form_errors(e)}
@@ -107,6 +110,7 @@ def answer(question_id: int):
             return redirect(question_url(created.question, _anchor=f"answer-{created.id}"), 303)
     thread = browsing.load_thread(question_id, current_user)
     preview = render_markdown(request.form.get("body", "")) if request.form.get("preview") else None
-    return render_template("questions/show.html", thread=thread, question=thread.question,
-                           answer_form=request.form, errors=errors,
-                           answer_preview=preview), (status if errors else 200)
+    return (render_template("questions/show.html", thread=thread, question=thread.question,
+                            answer_form=request.form, errors=errors, answer_preview=preview,
+                            chosen_files=attachments.chosen_names(files)),
+            (status if errors else 200))

@@ -33,7 +33,7 @@ def stored_files(app) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
-def upload(api, user, post_id, data: bytes, name: str, kind: str | None = "fix"):
+def upload(api, user, post_id, data: bytes, name: str, kind: str | None = "log"):
     fields = MultiDict([("file", FileStorage(io.BytesIO(data), filename=name))])
     if kind is not None:
         fields.add("kind", kind)
@@ -55,7 +55,7 @@ def test_upload_returns_201_with_the_file(app, api, question):
     sha = hashlib.sha256(data).hexdigest()
     assert {k: body[k] for k in ("filename", "size", "sha256", "kind", "content_type",
                                  "downloads", "verified")} == {
-        "filename": "fix.sh", "size": len(data), "sha256": sha, "kind": "fix",
+        "filename": "fix.sh", "size": len(data), "sha256": sha, "kind": "log",
         "content_type": "application/x-sh", "downloads": 0, "verified": False}
     assert body["url"].endswith(f"/attachments/{body['id']}/fix.sh")
     assert r.headers["Location"] == body["url"]
@@ -153,7 +153,8 @@ def test_same_bytes_twice_one_blob(app, api, question):
 
 @pytest.fixture
 def fix(question):
-    return attachments.attach_file(question.author, question.id, io.BytesIO(b"fix\n"), "fix.sh",
+    answer = make_answer(question)      # a member's fix goes on an answer
+    return attachments.attach_file(answer.author, answer.id, io.BytesIO(b"fix\n"), "fix.sh",
                                    "fix")
 
 

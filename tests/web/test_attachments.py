@@ -59,7 +59,7 @@ def ask(client, file_pairs=(), kind="log", **overrides):
     return post_multipart(client, "/ask", data)
 
 
-def attach(user, post, data=b"fixed it\n", name="fix.sh", kind="fix"):
+def attach(user, post, data=b"fixed it\n", name="fix.sh", kind="auto"):
     return attachments.attach_file(user, post.id, io.BytesIO(data), name, kind)
 
 
@@ -221,7 +221,8 @@ def test_page_shows_name_size_sha_and_downloads(client, app):
 
 def test_page_shows_verified_mark_and_staff_button(client, auth):
     q = make_question()
-    a = attach(q.author, q)
+    answer = make_answer(q)
+    a = attach(answer.author, answer)            # a fix: a member's fix goes on an answer
     staff = make_user("helpdesk", role="staff")
     attachments.set_verified(staff, a.id, True)
     auth.login(make_user(role="staff"))
@@ -241,8 +242,8 @@ def test_filename_is_escaped_on_the_page(client):
 
 @pytest.fixture
 def fix(app):
-    q = make_question()
-    return attach(q.author, q, b"#!/bin/sh\necho fixed\n" * 50, "fix wifi ✓.sh")
+    answer = make_answer(make_question())
+    return attach(answer.author, answer, b"#!/bin/sh\necho fixed\n" * 50, "fix wifi ✓.sh")
 
 
 def download_url(a) -> str:
