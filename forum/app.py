@@ -83,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
         attachments,
         auth,
         badges,
+        cases,
         errors,
         feeds,
         notifications,
@@ -96,7 +97,7 @@ def register_blueprints(app: Flask) -> None:
         users,
     )
 
-    for module in (questions, posts, tags, users, auth, search, support, attachments, staff,
+    for module in (questions, posts, tags, users, auth, search, support, cases, attachments, staff,
                    admin, notifications, badges, settings, feeds):
         app.register_blueprint(module.bp)
     errors.register(app)

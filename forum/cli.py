@@ -289,7 +289,7 @@ def jobs_discard(ids: tuple[int, ...], everything: bool) -> None:
     click.echo(f"{jobs.discard(list(ids) or None)} job(s) discarded.")
 
 
-support_group = AppGroup("support", help="Following up with askers.")
+support_group = AppGroup("support", help="Following up with askers; the support desk's service levels.")
 
 
 @support_group.command("remind")
@@ -299,6 +299,21 @@ def support_remind() -> None:
     from forum.services import followup
 
     click.echo(f"{followup.send_reminders()} asker(s) reminded.")
+    _alert_overdue()
+
+
+@support_group.command("sla")
+def support_sla() -> None:
+    """Mail the assignee (or the on-duty staff, SUPPORT_ON_DUTY) about each case
+    and public question past its service level (SUPPORT_SLA), once each; run it
+    from cron every few minutes. `flask support remind` does this too."""
+    _alert_overdue()
+
+
+def _alert_overdue() -> None:
+    from forum.services import cases
+
+    click.echo(f"{cases.alert_overdue()} service-level alert(s) sent.")
 
 
 def register(app: Flask) -> None:

@@ -6,6 +6,7 @@ touching code.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -48,6 +49,15 @@ DEFAULTS: dict[str, Any] = {
     # Days after the first answer before an asker who accepted none is asked
     # whether it worked (`flask support remind`, from cron; 0: never)
     "ANSWER_REMINDER_DAYS": 7,
+    # The support desk's service levels (forum/services/cases.py), in hours, per
+    # product with "default" for the rest: a case's first reply from staff and its
+    # resolution, and how long a public question may wait for its first answer.
+    # Environment: SUPPORT_SLA as JSON, e.g. {"default": {"first_response_hours": 8}}.
+    "SUPPORT_SLA": {"default": {"first_response_hours": 8, "resolution_hours": 72,
+                                "unanswered_hours": 24}},
+    # Who is mailed about late cases nobody is assigned and late questions
+    # (usernames; empty: every staff member and admin). Environment: comma-separated.
+    "SUPPORT_ON_DUTY": [],
     # Who runs the job queue (forum/infra/jobs.py): "thread" (a thread of each app
     # process), "external" (only `flask jobs work`), "eager" (after the commit,
     # before the response). None: eager when TESTING, else thread.
@@ -214,9 +224,27 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
                 "TRACKER_RETRY_SECONDS", "TRACKER_TIMEOUT_SECONDS"):
         if environ.get(key):
             settings[key] = float(environ[key])
+    if environ.get("SUPPORT_SLA"):
+        settings["SUPPORT_SLA"] = _env_sla(environ["SUPPORT_SLA"])
+    if environ.get("SUPPORT_ON_DUTY"):
+        settings["SUPPORT_ON_DUTY"] = [n.strip() for n in environ["SUPPORT_ON_DUTY"].split(",")
+                                       if n.strip()]
     if environ.get("PRODUCTS"):
         settings["PRODUCTS"] = [p.strip() for p in environ["PRODUCTS"].split(",") if p.strip()]
     return settings
+
+
+def _env_sla(raw: str) -> dict[str, dict[str, float]]:
+    """SUPPORT_SLA from the environment: {"product": {"first_response_hours": 4, ...}}."""
+    keys = ("first_response_hours", "resolution_hours", "unanswered_hours")
+    try:
+        levels = json.loads(raw)
+        if not isinstance(levels, dict):
+            raise ValueError("not an object")
+        return {str(product): {k: float(v) for k, v in hours.items() if k in keys}
+                for product, hours in levels.items()}
+    except (ValueError, TypeError, AttributeError) as e:
+        raise ValueError(f"SUPPORT_SLA must be a JSON object of products to hours: {e}") from None
 
 
 def development_secret_key(instance_path: str) -> str:

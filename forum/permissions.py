@@ -263,6 +263,35 @@ def deny_manage_jobs(user: Any) -> str | None:
     return None
 
 
+# -- the support desk (forum/services/cases.py) ------------------------------------
+
+def deny_open_case(user: Any, question: Any) -> str | None:
+    if denial := _company_staff(user, "open support cases"):
+        return denial
+    if question.is_deleted:
+        return "This question has been deleted."
+    return None
+
+
+def deny_view_case(user: Any, case: Any) -> str | None:
+    """A case is private: its requester and company staff (moderators curate the
+    public forum; they see cases only if they are staff too)."""
+    if not _signed_in(user):
+        return "Log in first."
+    if user.id == case.requester_id or user.is_company_staff:
+        return None
+    return "This case is private."
+
+
+def deny_reply_case(user: Any, case: Any) -> str | None:
+    return _writer(user) or deny_view_case(user, case)
+
+
+def deny_manage_case(user: Any, case: Any) -> str | None:
+    """Tier, assignment, state, internal notes, resolving: company staff."""
+    return _company_staff(user, "manage support cases")
+
+
 def deny_me_too(user: Any, question: Any) -> str | None:
     if denial := _writer(user):
         return denial
@@ -388,6 +417,10 @@ RULES: dict[str, Callable[..., str | None]] = {
     "manage_roles": deny_manage_roles,
     "manage_jobs": deny_manage_jobs,
     "me_too": deny_me_too,
+    "open_case": deny_open_case,
+    "view_case": deny_view_case,
+    "reply_case": deny_reply_case,
+    "manage_case": deny_manage_case,
     "attach": deny_attach,
     "attach_fix_to_question": deny_attach_fix_to_question,
     "delete_attachment": deny_delete_attachment,

@@ -136,6 +136,7 @@ def seed_demo(seed: int = 2026) -> dict[str, int]:
                            .values(last_activity_at=min(latest, now)))
         asked.append(question.id)
     _support_extras(users, asked, rng)
+    _support_case(users, asked)
     reputation.recount_all()
     return counts
 
@@ -170,3 +171,40 @@ def _support_extras(users: dict[str, User], question_ids: list[int], rng: random
                 escalation.link_bug(staff, question_id, escalation.BugLink(
                     "github", "https://github.com/crowdfix-demo/firmware/issues/4821",
                     "crowdfix-demo/firmware#4821"))
+
+
+def _support_case(users: dict[str, User], question_ids: list[int]) -> None:
+    """An open support case behind the VPN thread: staff asked for a log in private,
+    the asker sent it, an internal note, escalated to L2 and assigned; opened four
+    days ago, so it is past its resolution time on the staff desk. (The demo's
+    newest questions, unanswered for a day or more, are the overdue questions.)"""
+    import io
+
+    from forum.models import SupportCase
+    from forum.services import cases
+
+    staff = next((u for u in users.values() if u.role == "staff"), None)
+    question = next((q for q in (db.session.get(Question, i) for i in question_ids)
+                     if q is not None and "ST-4012" in q.title), None)
+    if staff is None or question is None:
+        return
+    case = cases.open_case(staff, question.id, (
+        "Thanks for the details on the thread. To check the handshake on our side we need "
+        "your account's device ID and a client log; please attach "
+        "`securetunnel-client.log` here, where only you and support can see it."))
+    cases.reply(question.author, case.id, "Here it is. Device ID is in the first line.", files=[
+        _named(io.BytesIO(b"device-id: ST-DEV-55120-AB\n"
+                          b"10:02:11 handshake start gw=eu-west-3\n"
+                          b"10:02:41 ST-4012 handshake timed out (UDP 51820 blocked?)\n"),
+               "securetunnel-client.log")])
+    cases.reply(staff, case.id, "Gateway eu-west-3 drops UDP from this ISP range; "
+                "passing to network engineering.", internal=True)
+    cases.change(staff, case.id, cases.CaseChange(tier="L2", assignee=staff.username))
+    four_days_ago = utcnow() - timedelta(days=4)
+    db.session.execute(update(SupportCase).where(SupportCase.id == case.id).values(
+        created_at=four_days_ago, first_response_at=four_days_ago + timedelta(hours=1)))
+
+
+def _named(stream, filename: str):
+    stream.filename = filename
+    return stream

@@ -277,3 +277,23 @@ def test_upgrade_to_0012_counts_existing_accounts_as_verified(app):
     assert accounts.load_user("901") is maria
     from forum.models import Question
     assert db.session.get(Question, question_id).author.is_verified
+
+
+def test_upgrade_to_0013_keeps_threads_and_they_take_support_cases(app):
+    """0013 adds the support desk's four tables beside existing threads; a thread
+    from before the upgrade can be escalated to a case after it."""
+    from forum.models import SupportCase, User
+    from forum.services import cases
+    from tests.factories import make_question, make_user
+
+    staff = make_user(role="staff")
+    question = make_question(title="Scanner stops after the firmware update")
+    question_id, staff_id = question.id, staff.id
+    db.session.remove()
+    downgrade(revision="0012_accounts")
+    assert not {"support_cases", "case_messages", "case_files", "sla_alerts"} & set(
+        inspect(db.engine).get_table_names())
+    upgrade()
+    case = cases.open_case(db.session.get(User, staff_id), question_id, "Which model exactly?")
+    assert db.session.get(SupportCase, case.id).question_id == question_id
+    assert cases.handled_by_support(question_id)

@@ -88,4 +88,4 @@ def _valid_unicode(data: Any) -> bool:
     return True
 
 
-from forum.api import attachments, hooks, routes, support  # noqa: E402,F401  (routes attach to bp)
+from forum.api import attachments, cases, hooks, routes, support  # noqa: E402,F401  (routes attach to bp)

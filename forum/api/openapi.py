@@ -327,7 +327,7 @@ def add_paths(app: Flask, paths: Callable[[], dict[str, Any]]) -> None:
 
 def core_paths() -> dict[str, Any]:
     """The paths of the core API (`forum.api`)."""
-    return {**_paths(), **_support_paths(), **_attachment_paths()}
+    return {**_paths(), **_support_paths(), **_attachment_paths(), **_case_paths()}
 
 
 def spec(app: Flask | None = None) -> dict[str, Any]:
@@ -510,5 +510,114 @@ def _attachment_paths() -> dict[str, Any]:
         "/api/v1/attachments/{attachment_id}/verified": {
             "post": {"summary": "Mark a fix file as verified (company staff)", **verified_op},
             "delete": {"summary": "Take the verified mark back (company staff)", **verified_op},
+        },
+    }
+
+
+# ---- Support cases (forum/api/cases.py)
+SCHEMAS["CaseMessage"] = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "author": _ref("UserBrief"),
+    "internal": {"type": "boolean", "description": "a staff-only note (only staff see these)"},
+    "body": {"type": "string"}, "body_html": {"type": "string"},
+    "created_at": {"type": "string", "format": "date-time"},
+    "files": {"type": "array", "items": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "filename": {"type": "string"}, "size": {"type": "integer"},
+        "content_type": {"type": "string"}, "sha256": {"type": "string"},
+        "url": {"type": "string", "description": "private: the requester and staff only"}}}},
+}}
+SCHEMAS["SupportCase"] = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "subject": {"type": "string"},
+    "question_id": {"type": "integer", "nullable": True},
+    "product": {"type": "string", "nullable": True},
+    "state": {"type": "string", "enum": ["new", "open", "waiting", "resolved"]},
+    "state_label": {"type": "string"}, "requester": _ref("UserBrief"),
+    "tier": {"type": "string", "enum": ["L1", "L2", "L3"], "description": "staff only"},
+    "assignee": {"nullable": True, "allOf": [_ref("UserBrief")], "description": "staff only"},
+    "service_level": {"type": "object", "description": "staff only", "properties": {
+        "first_response_due": {"type": "string", "format": "date-time"},
+        "resolution_due": {"type": "string", "format": "date-time"},
+        "first_response_late": {"type": "boolean"}, "resolution_late": {"type": "boolean"},
+        "overdue": {"type": "boolean"}}},
+    "created_at": {"type": "string", "format": "date-time"},
+    "updated_at": {"type": "string", "format": "date-time"},
+    "first_response_at": {"type": "string", "format": "date-time", "nullable": True},
+    "resolved_at": {"type": "string", "format": "date-time", "nullable": True},
+    "published_answer_id": {"type": "integer", "nullable": True},
+    "url": {"type": "string"},
+    "messages": {"type": "array", "items": _ref("CaseMessage")},
+}}
+SCHEMAS["CaseChange"] = {"type": "object", "properties": {
+    "tier": {"type": "string", "enum": ["L1", "L2", "L3"]},
+    "assignee": {"type": "string", "description": "a staff member's username; \"\" unassigns"},
+    "state": {"type": "string", "enum": ["new", "open", "waiting"],
+              "description": "resolve with POST …/resolve"},
+}}
+
+
+def _case_paths() -> dict[str, Any]:
+    case_id = [_id("case_id")]
+    one = _ok("The case, with the messages you may read", {"type": "object", "properties": {
+        "case": _ref("SupportCase")}})
+    return {
+        "/api/v1/cases": {
+            "get": {"summary": "Support cases: staff see all, anyone else their own",
+                    "parameters": [
+                        {"name": n, "in": "query", "required": False, "schema": {"type": "string"},
+                         "description": d} for n, d in (
+                            ("state", "new, open, waiting, resolved or active (not resolved)"),
+                            ("tier", "L1, L2 or L3"), ("assignee", "me: assigned to you"),
+                            ("product", "one product"), ("limit", "1–200, default 50"))],
+                    "security": SECURED,
+                    "responses": {**_ok("The cases, latest activity first", {
+                        "type": "object", "properties": {
+                            "cases": {"type": "array", "items": _ref("SupportCase")}}}),
+                        **_errors("401")}},
+        },
+        "/api/v1/questions/{question_id}/case": {
+            "post": {"summary": "Escalate a thread to a private case with its asker (staff)",
+                     "parameters": [_id("question_id")], "security": SECURED,
+                     "requestBody": {"required": False, **_json({"type": "object", "properties": {
+                         "body": {"type": "string", "description": "first message to the asker"}}})},
+                     "responses": {**_ok("The new case", {"type": "object", "properties": {
+                         "case": _ref("SupportCase")}}, "201"), **_errors(*WRITE_ERRORS)}},
+        },
+        "/api/v1/cases/{case_id}": {
+            "get": {"summary": "One case (404 unless you are its requester or staff)",
+                    "parameters": case_id, "security": SECURED,
+                    "responses": {**one, **_errors("401", "404")}},
+            "patch": {"summary": "Change tier, assignee or state (staff; audited)",
+                      "parameters": case_id, "security": SECURED,
+                      "requestBody": _body(_ref("CaseChange")),
+                      "responses": {**one, **_errors(*WRITE_ERRORS)}},
+        },
+        "/api/v1/cases/{case_id}/messages": {
+            "post": {"summary": "Reply on a case; staff may add an internal note",
+                     "parameters": case_id, "security": SECURED,
+                     "requestBody": _body({"type": "object", "required": ["body"], "properties": {
+                         "body": {"type": "string"}, "internal": {"type": "boolean"}}}),
+                     "responses": {**_ok("The message", {"type": "object", "properties": {
+                         "message": _ref("CaseMessage")}}, "201"), **_errors(*WRITE_ERRORS)}},
+        },
+        "/api/v1/cases/{case_id}/resolve": {
+            "post": {"summary": "Resolve a case; `publish` posts the solution to the thread as an "
+                                "official answer (staff)",
+                     "parameters": case_id, "security": SECURED,
+                     "requestBody": {"required": False, **_json({"type": "object", "properties": {
+                         "publish": {"type": "string",
+                                     "description": "the solution, edited for the public"}}})},
+                     "responses": {**one, **_errors(*WRITE_ERRORS)}},
+        },
+        "/api/v1/support/service-levels": {
+            "get": {"summary": "Late cases and questions, and median time to first response for "
+                               "cases and public questions (staff)",
+                    "parameters": [{"name": "days", "in": "query", "required": False,
+                                    "schema": {"type": "integer", "default": 30}},
+                                   {"name": "product", "in": "query", "required": False,
+                                    "schema": {"type": "string"}}],
+                    "security": SECURED,
+                    "responses": {"200": {"description": "first_response.{cases,questions}."
+                                                         "{count,answered,median_seconds}, "
+                                                         "overdue_cases, overdue_questions"},
+                                  **_errors("401", "403")}},
         },
     }

@@ -203,3 +203,40 @@ def similar(questions) -> dict[str, Any]:
          "official": q.has_official_answer, "status": q.status, "answer_count": q.answer_count}
         for q in questions
     ]}
+
+
+def support_case(c, *, manage: bool, clock=None, messages=None, files=None) -> dict[str, Any]:
+    """A support case; `manage` (staff) adds tier, assignee and service levels."""
+    out: dict[str, Any] = {
+        "id": c.id, "subject": c.subject, "question_id": c.question_id, "product": c.product,
+        "state": c.state, "state_label": c.state_label, "requester": user_brief(c.requester),
+        "created_at": iso(c.created_at), "updated_at": iso(c.updated_at),
+        "first_response_at": iso(c.first_response_at), "resolved_at": iso(c.resolved_at),
+        "published_answer_id": c.published_answer_id,
+        "url": url_for("cases.show", case_id=c.id, _external=True),
+    }
+    if manage:
+        out["tier"] = c.tier
+        out["assignee"] = user_brief(c.assignee) if c.assignee else None
+        if clock is not None:
+            out["service_level"] = {
+                "first_response_due": iso(clock.first_response_due),
+                "resolution_due": iso(clock.resolution_due),
+                "first_response_late": clock.first_response_late,
+                "resolution_late": clock.resolution_late, "overdue": clock.overdue}
+    if messages is not None:
+        out["messages"] = [case_message(c.id, m, (files or {}).get(m.id, [])) for m in messages]
+    return out
+
+
+def case_message(case_id: int, m, files) -> dict[str, Any]:
+    return {"id": m.id, "author": user_brief(m.author), "internal": m.internal,
+            "body": m.body, "body_html": m.body_html, "created_at": iso(m.created_at),
+            "files": [{"id": f.id, "filename": f.filename, "size": f.size,
+                       "content_type": f.content_type, "sha256": f.sha256,
+                       "url": url_for("cases.download", case_id=case_id, file_id=f.id,
+                                      filename=f.filename, _external=True)} for f in files]}
+
+
+def seconds(delta) -> float | None:
+    return None if delta is None else round(delta.total_seconds(), 1)

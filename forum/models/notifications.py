@@ -26,6 +26,7 @@ NOTIFICATION_KINDS = (
     "known_issue",      # a known issue you have (asked, followed, "me too") changed state
     "fix_check",        # "did <version> fix it for you?"
     "reminder",         # an answer to your question: did it work?
+    "case",             # a support case you are in: a reply, a change, a missed service level
 )
 EMAIL_CHOICES = ("immediate", "daily", "none")
 

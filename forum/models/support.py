@@ -188,3 +188,103 @@ class AnswerReminder(db.Model):
     question_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"),
                                              primary_key=True)
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# -- the support desk: private cases behind the community ------------------------------------
+
+CASE_TIERS = ("L1", "L2", "L3")
+CASE_STATES = ("new", "open", "waiting", "resolved")
+CASE_STATE_LABELS = {"new": "New", "open": "Open", "waiting": "Waiting on customer",
+                     "resolved": "Resolved"}
+
+
+class SupportCase(db.Model):
+    """A private conversation between an asker and staff about one thread, for what
+    must not be public (serial numbers, logs with personal data).
+
+    `first_response_at` is the first reply staff sent the requester (an internal
+    note is not a response); `resolved_at` when it was last resolved. The service
+    levels (SUPPORT_SLA) are measured from `created_at`.
+    """
+
+    __tablename__ = "support_cases"
+    __table_args__ = (Index("ix_support_cases_state_created_at", "state", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="SET NULL"), index=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(150))
+    product: Mapped[str | None] = mapped_column(String(100))
+    tier: Mapped[str] = mapped_column(String(2), default="L1")
+    state: Mapped[str] = mapped_column(String(10), default="new")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    first_response_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    published_answer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="SET NULL"))
+
+    requester: Mapped[User] = relationship(foreign_keys=[requester_id], lazy="joined")
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+
+    @property
+    def state_label(self) -> str:
+        return CASE_STATE_LABELS.get(self.state, self.state)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state != "resolved"
+
+    def thread_ref(self) -> tuple[str, int | None]:
+        """The public thread shows "Being handled by support" (forum.changes)."""
+        return ("thread", self.question_id)
+
+
+class CaseMessage(db.Model):
+    """One message of a case. `internal` notes are staff-only."""
+
+    __tablename__ = "case_messages"
+    __table_args__ = (Index("ix_case_messages_case_id_created_at", "case_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("support_cases.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    internal: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[User] = relationship(lazy="joined")
+
+
+class CaseFile(db.Model):
+    """A file on a case message: stored like a post's attachment (same checks, a
+    blob named by its SHA-256) but served only to those who may read the message."""
+
+    __tablename__ = "case_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("case_messages.id", ondelete="CASCADE"),
+                                            index=True)
+    uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SlaAlert(db.Model):
+    """A service level that was missed and mailed about, once: `subject` "case" or
+    "question", `target` "first_response" or "resolution"."""
+
+    __tablename__ = "sla_alerts"
+
+    subject: Mapped[str] = mapped_column(String(8), primary_key=True)
+    subject_id: Mapped[int] = mapped_column(primary_key=True)
+    target: Mapped[str] = mapped_column(String(16), primary_key=True)
+    sent_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from forum import inputs
 from forum.errors import ForumError, ValidationError
 from forum.markup import render_markdown
-from forum.services import attachments, browsing, escalation, posting, searching
+from forum.services import attachments, browsing, cases, escalation, posting, searching
 from forum.web.context import question_url
 from forum.web.http_cache import list_page, thread_page
 from forum.web.limits import limited, previewing
@@ -44,7 +44,8 @@ def show(question_id: int, slug: str | None = None):
     related = searching.related_threads(thread.question)
     return render_template("questions/show.html", thread=thread, question=thread.question,
                            answer_form={}, errors={}, related=related,
-                           followup=escalation.fix_followup(thread.question, current_user))
+                           followup=escalation.fix_followup(thread.question, current_user),
+                           in_support=cases.handled_by_support(thread.question.id))
 
 
 @bp.route("/ask", methods=["GET", "POST"])

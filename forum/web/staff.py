@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from forum import permissions
 from forum.models import KNOWN_STATES
-from forum.services import escalation, staffdesk
+from forum.services import cases, escalation, staffdesk
 from forum.web.context import question_url
 
 bp = Blueprint("staff", __name__)
@@ -22,19 +22,31 @@ def _filters() -> tuple[staffdesk.DeskFilters, int]:
         days if days in staffdesk.WINDOWS else staffdesk.WINDOWS[0])
 
 
+#: The desk's tabs, each a screen of related lists: what needs a reply now, what
+#: the community is reporting, and what went to engineering.
+TABS = (("support", "Support"), ("community", "Community"), ("engineering", "Engineering"))
+
+
 @bp.route("/staff")
 @login_required
 def desk():
     permissions.require("staff_desk", current_user)
     filters, days = _filters()
-    return render_template(
-        "staff/desk.html", filters=filters, days=days, windows=staffdesk.WINDOWS,
-        recurring=staffdesk.recurring(filters, days),
-        unanswered=staffdesk.unanswered(filters),
-        awaiting=staffdesk.awaiting_verification(filters),
-        known=staffdesk.known_issues(filters), known_states=KNOWN_STATES,
-        regressions=escalation.regressions(),
-    )
+    tab = request.args.get("tab") if request.args.get("tab") in dict(TABS) else TABS[0][0]
+    lists: dict = {}
+    if tab == "support":
+        lists = dict(cases=cases.active_cases(limit=filters.rows, product=filters.product),
+                     overdue=cases.overdue_questions(limit=filters.rows, product=filters.product),
+                     times=cases.response_times(30, product=filters.product))
+    elif tab == "community":
+        lists = dict(recurring=staffdesk.recurring(filters, days),
+                     unanswered=staffdesk.unanswered(filters),
+                     awaiting=staffdesk.awaiting_verification(filters))
+    else:
+        lists = dict(known=staffdesk.known_issues(filters), known_states=KNOWN_STATES,
+                     regressions=escalation.regressions())
+    return render_template("staff/desk.html", filters=filters, days=days,
+                           windows=staffdesk.WINDOWS, tab=tab, tabs=TABS, **lists)
 
 
 @bp.route("/staff/recurring.csv")

@@ -100,7 +100,7 @@ def reopen_known(question_id: int):
     escalation.reopen(current_user, question_id)
     flash("The known issue is under investigation again; everyone affected was told.", "success")
     if request.form.get("next") == "desk":
-        return redirect(url_for("staff.desk", _anchor="regressions"), 303)
+        return redirect(url_for("staff.desk", tab="engineering", _anchor="regressions"), 303)
     return _back_to_issue(question_id)
 
 

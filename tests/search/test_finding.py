@@ -201,3 +201,20 @@ def test_a_misspelt_query_shows_the_corrected_results(demo_ctx):
     assert thread("PrintJet 3200 shows").id in [f.question.id for f in page.items]
     exact = searching.search_threads(SearchRequest(q="priner offline", exact=True))
     assert exact.corrected_from is None and exact.suggestion == "printer offline"
+
+
+def test_the_demo_has_an_open_late_support_case_and_overdue_questions(demo_ctx):
+    """The staff desk's Support tab shows something on a fresh `make run`."""
+    from forum.models import CaseFile, CaseMessage
+    from forum.services import cases
+
+    late = [r for r in cases.active_cases() if r.clock.overdue]
+    assert len(late) == 1
+    case = late[0].case
+    assert "ST-4012" in case.subject and (case.tier, case.state) == ("L2", "open")
+    assert case.assignee is not None
+    bodies = db.session.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id))
+    assert [m.internal for m in bodies] == [False, False, True]
+    assert db.session.scalar(select(CaseFile)).filename == "securetunnel-client.log"
+    assert cases.handled_by_support(case.question_id)
+    assert len(cases.overdue_questions()) >= 2

@@ -43,9 +43,14 @@ def order_in(html: str, *titles: str) -> list[str]:
 
 
 def desk(client, **args):
-    response = client.get("/staff", query_string=args)
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
+    """The desk's pages: the tab in `args`, or every tab one after the other (each
+    section is on one tab only)."""
+    pages = []
+    for tab in ([args.pop("tab")] if "tab" in args else ["support", "community", "engineering"]):
+        response = client.get("/staff", query_string={**args, "tab": tab})
+        assert response.status_code == 200
+        pages.append(response.get_data(as_text=True))
+    return "\n".join(pages)
 
 
 # ------------------------------------------------------------ who may see it
@@ -70,10 +75,17 @@ def test_non_staff_are_refused(client, auth, url, who):
 @pytest.mark.parametrize("role", ROLES_ALLOWED)
 def test_staff_and_admins_see_the_desk(client, auth, role):
     auth.login(make_user(role=role))
-    page = desk(client)
-    for heading in ("Staff desk", "Recurring issues", "Unanswered questions",
-                    "Answers awaiting verification", "Known issues"):
-        assert heading in page
+    first = client.get("/staff").get_data(as_text=True)
+    assert "Support cases" in first and "Recurring issues" not in first     # one tab a screen
+    for tab, headings in (("support", ("Support cases", "Unanswered past their service level",
+                                       "Time to first response")),
+                          ("community", ("Recurring issues", "Unanswered questions",
+                                         "Answers awaiting verification")),
+                          ("engineering", ("Known issues", "Fix did not work"))):
+        page = desk(client, tab=tab)
+        assert f'aria-current="page">{tab.title()}<' in page
+        for heading in headings:
+            assert heading in page
 
 
 @pytest.mark.parametrize(("role", "staff_link", "admin_link"), [

@@ -177,7 +177,7 @@ def test_the_whole_loop(app, client, auth, api, receiver):
 
     # The regression shows on the staff desk; staff reopen it in one step.
     auth.login(staff)
-    desk = visible_text(client.get("/staff").get_data(as_text=True))
+    desk = visible_text(client.get("/staff?tab=engineering").get_data(as_text=True))
     assert "Fix did not work" in desk and "Still reboots at 3 am on 2.1.5" in desk
     response = client.post(f"/questions/{question.id}/known-issue/reopen", data={"next": "desk"})
     assert response.status_code == 303
