@@ -78,6 +78,14 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_LOGIN": "10 per minute;50 per hour",
     "RATELIMIT_REGISTER": "5 per hour",
+    # Accounts: "Forgot password?" and "resend the verification mail" (per address,
+    # POST only); how long their mailed links work; the uploaded avatar's limits
+    "RATELIMIT_PASSWORD_RESET": "5 per hour",
+    "RATELIMIT_VERIFY_MAIL": "3 per hour",
+    "PASSWORD_RESET_MINUTES": 60,
+    "EMAIL_VERIFY_HOURS": 72,
+    "AVATAR_MAX_KB": 2048,
+    "AVATAR_SIZE": 128,
     # Per signed-in user (else per address), POST only; shared by pages and API
     "RATELIMIT_POST": "10 per minute;60 per hour",       # questions and answers
     "RATELIMIT_COMMENT": "20 per minute;200 per hour",
@@ -183,6 +191,8 @@ ENV_STRINGS = (
     "MAIL_URL",
     "MAIL_FROM",
     "COMPANY_NAME",
+    "RATELIMIT_PASSWORD_RESET",
+    "RATELIMIT_VERIFY_MAIL",
 )
 
 
@@ -224,6 +234,9 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
                 "TRACKER_RETRY_SECONDS", "TRACKER_TIMEOUT_SECONDS"):
         if environ.get(key):
             settings[key] = float(environ[key])
+    for key in ("PASSWORD_RESET_MINUTES", "EMAIL_VERIFY_HOURS", "AVATAR_MAX_KB", "AVATAR_SIZE"):
+        if environ.get(key):
+            settings[key] = int(environ[key])
     if environ.get("SUPPORT_SLA"):
         settings["SUPPORT_SLA"] = _env_sla(environ["SUPPORT_SLA"])
     if environ.get("SUPPORT_ON_DUTY"):

@@ -35,7 +35,9 @@ class User(UserMixin, db.Model):
     digest_sent_at: Mapped[datetime | None]
     # Set when the address was confirmed by a mailed link (accounts from before
     # 0012 count as verified). Unverified accounts post with the new-user limits.
-    email_verified_at: Mapped[datetime | None]
+    # Accounts made by the CLI, the demo seed or an admin count as verified; the
+    # public sign-up (`accounts.sign_up`) starts them unverified.
+    email_verified_at: Mapped[datetime | None] = mapped_column(default=utcnow)
     # The SHA-256 of an uploaded avatar (a PNG under UPLOAD_DIR); None draws the
     # generated identicon.
     avatar_sha256: Mapped[str | None] = mapped_column(String(64))

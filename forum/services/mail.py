@@ -70,6 +70,19 @@ def queue_notification(user: User, note: Notification) -> OutboxMail:
     return mail
 
 
+def queue_account_mail(user: User, subject: str, body: str, *, to_addr: str | None = None) -> OutboxMail:
+    """A mail about the account itself (password reset, address verification), in
+    the caller's unit of work. It goes whatever the notification settings say, so
+    it carries no "stop all mail" footer."""
+    mail = OutboxMail(
+        user_id=user.id, to_addr=to_addr or user.email, created_at=utcnow(),
+        subject=f"[{current_app.config['SITE_NAME']}] {subject}"[:200],
+        body=f"Hello {user.username},\n\n{body}\n\n--\n{current_app.config['SITE_NAME']}: {_site()}\n",
+    )
+    db.session.add(mail)
+    return mail
+
+
 @changes.transaction
 def queue_digests() -> int:
     """One digest per "daily" user with unread notifications not mailed yet,

@@ -1,4 +1,7 @@
-"""A user's own settings: profile, email, notification mail, password, API tokens."""
+"""A user's own settings: profile, email, notification mail, password, API tokens.
+
+A new email address starts unverified and gets a confirmation mail; a new
+password ends the account's other sessions (the session epoch goes up)."""
 
 from __future__ import annotations
 
@@ -50,7 +53,12 @@ def change_email(user: User, email: str, current_password: str) -> User:
     taken = db.session.scalar(select(User.id).where(User.email == email, User.id != user.id))
     if taken:
         raise ValidationError({"email": "An account with that email already exists."})
-    user.email = email
+    if email != user.email:
+        from forum.services import accounts
+
+        user.email = email
+        user.email_verified_at = None
+        accounts.queue_verification_mail(user)
     return user
 
 
@@ -64,6 +72,7 @@ def change_password(user: User, current: str, new: str, confirm: str) -> User:
     if new != confirm:
         raise ValidationError({"confirm_password": "The two new passwords differ."})
     user.password_hash = generate_password_hash(new)
+    user.session_epoch += 1
     return user
 
 

@@ -2,7 +2,8 @@
 
 Posting (`forum.services.posting`) calls these before it writes anything:
 
-- New users (reputation below NEW_USER_REP, not staff) may put at most
+- New users (reputation below NEW_USER_REP or email address not confirmed yet,
+  not staff) may put at most
   NEW_USER_MAX_LINKS links in a post body (422), and ask at most one question
   every NEW_USER_QUESTION_INTERVAL_MIN minutes (429 with when to ask again).
   RATELIMIT_ENABLED=false turns these off, like every rate limit.
@@ -50,8 +51,12 @@ def throttles_enabled() -> bool:
 
 
 def is_new_user(user: Any) -> bool:
-    """A member who has not yet earned NEW_USER_REP. Staff never are."""
-    return not user.is_staff and user.reputation < int(current_app.config["NEW_USER_REP"])
+    """A member who has not yet earned NEW_USER_REP, or has not confirmed their
+    email address yet. Staff never are."""
+    if user.is_staff:
+        return False
+    return (user.reputation < int(current_app.config["NEW_USER_REP"])
+            or getattr(user, "email_verified_at", True) is None)
 
 
 def count_links(body: str) -> int:
