@@ -180,7 +180,7 @@ def _support_case(users: dict[str, User], question_ids: list[int]) -> None:
     newest questions, unanswered for a day or more, are the overdue questions.)"""
     import io
 
-    from forum.models import SupportCase
+    from forum.models import CaseMessage, SupportCase
     from forum.services import cases
 
     staff = next((u for u in users.values() if u.role == "staff"), None)
@@ -200,9 +200,16 @@ def _support_case(users: dict[str, User], question_ids: list[int]) -> None:
     cases.reply(staff, case.id, "Gateway eu-west-3 drops UDP from this ISP range; "
                 "passing to network engineering.", internal=True)
     cases.change(staff, case.id, cases.CaseChange(tier="L2", assignee=staff.username))
-    four_days_ago = utcnow() - timedelta(days=4)
+    opened = utcnow() - timedelta(days=4)
     db.session.execute(update(SupportCase).where(SupportCase.id == case.id).values(
-        created_at=four_days_ago, first_response_at=four_days_ago + timedelta(hours=1)))
+        created_at=opened, updated_at=opened + timedelta(hours=26),
+        first_response_at=opened + timedelta(minutes=5)))
+    sent = (timedelta(minutes=5), timedelta(hours=20), timedelta(hours=26))
+    message_ids = list(db.session.scalars(select(CaseMessage.id).where(CaseMessage.case_id == case.id)
+                                          .order_by(CaseMessage.id)))
+    for message_id, after in zip(message_ids, sent, strict=True):
+        db.session.execute(update(CaseMessage).where(CaseMessage.id == message_id)
+                           .values(created_at=opened + after))
 
 
 def _named(stream, filename: str):
