@@ -1,5 +1,8 @@
 """The one and only path from user text to HTML: python-markdown, then a bleach
 ``Cleaner`` (explicit allow-lists below; ``LinkifyFilter`` in the same pass).
+Lists and fences are read as CommonMark writes them: a small preprocessor for list
+indentation (why: see "list indentation" below) and pymdownx.superfences for fenced
+code inside list items (fenced_code only finds fences at the top level).
 Markdown may emit raw HTML, so the allow-lists ARE the security boundary.
 Cleaners and Markdown objects are not thread-safe: each thread builds its set once.
 """
@@ -16,7 +19,9 @@ from functools import partial
 import bleach
 import markdown
 from bleach.linkifier import LinkifyFilter, build_url_re
+from markdown.extensions.codehilite import CodeHilite
 from markdown.inlinepatterns import LinkInlineProcessor
+from markdown.preprocessors import Preprocessor
 from markupsafe import Markup, escape
 from pygments.formatters.html import HtmlFormatter
 from pygments.token import STANDARD_TYPES
@@ -63,6 +68,157 @@ MAX_NESTING = 32
 _CONTAINERS = re.compile(r"^(?:[ \t]{0,3}(?:[-*+]|\d{1,9}[.)]|>)(?:[ \t]+|$))+", re.MULTILINE)
 
 
+# ---------------------------------------------------------------- list indentation
+#
+# python-markdown nests a list, or puts a code block in a list item, only when the
+# content is indented four spaces a level; CommonMark (GitHub, Stack Overflow,
+# Discourse) indents to the item's *content column*: two for "- ", three for "1. ".
+# So "1. step\n   - sub" came out as one paragraph with a literal dash.  No option
+# fixes this (pymdownx.fancylists and sane_lists keep the four-space rule; the
+# unmaintained mdx_truly_sane_lists forces one fixed width), so this preprocessor
+# re-indents list content to python-markdown's four spaces a level, by CommonMark's
+# rules: a line belongs to the deepest open item whose content column it reaches
+# (or continues its paragraph lazily); a marker at most three spaces past its
+# container's content column opens an item there; a bullet or "1." may interrupt a
+# paragraph.  Text already written with four spaces (older Stack Exchange posts)
+# comes out the same.  Fenced code (pymdownx.superfences, which finds fences inside
+# list items) moves with its item; top-level fences, HTML blocks and indented code
+# are copied untouched.  One pass over the lines, nothing re-scanned, and never
+# more than MAX_NESTING items deep.
+
+_ITEM = re.compile(r"( *)([-*+]|\d{1,9}\.)(?:( +)(?=\S)|( *)$)")
+_FENCE = re.compile(r"( *)(`{3,}|~{3,})(.*)")
+_RULE = re.compile(r" *([-*_])(?: *\1){2,} *$")
+_NOT_LAZY = re.compile(r" *(?:[-*+]|\d{1,9}\.|#{1,6})(?: |$)| *(?:>|```|~~~)")
+_QUOTE = re.compile(r" {0,3}>")
+_HTML_START = re.compile(r" {0,3}<(?:(pre|script|style|textarea)\b|[a-zA-Z/!?])",
+                         re.IGNORECASE)
+
+
+def _item(line: str, base: int) -> tuple[str, int, bool] | None:
+    """(marker, content column, has content) when ``line`` opens a list item in a
+    container whose content starts at column ``base``."""
+    m = _ITEM.match(line)
+    if m is None or not 0 <= len(m[1]) - base <= 3 or _RULE.match(line):
+        return None
+    spaces = len(m[3] or "")
+    width = spaces if 1 <= spaces <= 4 else 1      # 5+ spaces: indented code follows
+    return m[2], m.end(2) + width, m[3] is not None
+
+
+def commonmark_lists(lines: list[str]) -> list[str]:
+    """Re-indent list items written the CommonMark way to python-markdown's four
+    spaces a level (see the comment above).  Tabs must be expanded already."""
+    out: list[str] = []
+    cols: list[int] = []            # content column of each open item, outermost first
+    fence: str | None = None        # the run of ` or ~ that closes the open fence
+    fence_indent = 0                # how far the open fence is indented in its item
+    html_end: str | None = None     # what ends the top-level HTML block being copied
+    prev_blank, prev_text = True, False
+    in_quote = False                # the last line was in a block quote inside an item
+    block_is_item = False           # the lines since the last blank one began with an item
+    code_strip: int | None = None   # columns an item's indented code block loses
+    for line in lines:
+        blank = not line.strip()
+        was_quote, in_quote = in_quote, False
+        indent = len(line) - len(line.lstrip(" "))
+        if html_end is not None:
+            out.append(line)
+            if (blank and not html_end) or (html_end and html_end in line.lower()):
+                html_end = None
+            prev_blank, prev_text = blank, False
+            continue
+        if fence is not None and (blank or not cols or indent >= cols[-1]):
+            # Inside a fence: the item's indentation becomes four spaces a level and,
+            # as in CommonMark, as much indentation as the opening fence had goes.
+            base = cols[-1] if cols else 0
+            stripped = line.strip(" ")
+            if (stripped.startswith(fence) and not stripped.strip(fence[0])
+                    and indent - base < 4):
+                line, fence = " " * (4 * len(cols)) + fence, None   # as long as it opened
+                out.extend((line, ""))  # a break after it, or superfences misses it
+            else:
+                out.append("" if blank else " " * (4 * len(cols))
+                           + line[min(indent, base + fence_indent):])
+            prev_blank, prev_text = blank, False
+            continue
+        if fence is not None:       # a fence in an item ends with the item
+            out.extend((" " * (4 * len(cols)) + fence, ""))
+            fence = None
+        if blank:
+            out.append(line)
+            prev_blank, prev_text = True, False
+            continue
+        was_in_list = bool(cols)
+        strip, code_strip = code_strip, None
+        if prev_blank:              # python-markdown's blocks: does this one open an item?
+            block_is_item = False
+        while cols and indent < cols[-1]:
+            if prev_text and not _NOT_LAZY.match(line) and not _RULE.match(line):
+                break               # a lazy continuation of the item's paragraph
+            cols.pop()
+        base = cols[-1] if cols and indent >= cols[-1] else indent if cols else 0
+        item = _item(line, cols[-1] if cols else 0)
+        if item is not None and len(cols) >= MAX_NESTING:     # too deep: shown as text
+            marker = "\\" + item[0] if item[0] in "-*+" else item[0][:-1] + "\\."
+            out.append(" " * (4 * len(cols)) + marker + " " + line[item[1]:])
+            prev_blank, prev_text = False, True
+            continue
+        if item is not None and not was_in_list and prev_text and not (
+                item[2] and (item[0] in "-*+" or item[0] == "1.")):
+            item = None             # "2019. was..." inside a paragraph is not a list
+        if item is not None:
+            marker, col, _ = item
+            if not prev_blank and ((not was_in_list and prev_text) or was_quote
+                                   or not prev_text or not block_is_item):
+                out.append("")      # a list interrupts a paragraph, a quote or code
+            block_is_item = True
+            out.append(" " * (4 * len(cols)) + marker + " " + line[col:])
+            cols.append(col)
+            prev_blank, prev_text = False, True
+            continue
+        fenced = _FENCE.match(line)
+        if fenced and indent - base < 4 and not (fenced[2][0] == "`" and "`" in fenced[3]):
+            fence, fence_indent = fenced[2], indent - base
+            if prev_text:
+                out.append("")      # a fence interrupts a paragraph
+        if not cols and fence:
+            out.append(line[indent:])
+        elif not cols:
+            start = _HTML_START.match(line) if prev_blank and not fence else None
+            if start:
+                html_end = f"</{start[1].lower()}>" if start[1] else ""
+                if html_end and html_end in line.lower():
+                    html_end = None
+            elif _QUOTE.match(line):
+                html_end = ""       # a block quote, lazy lines and all: copied as is
+            out.append(line)
+        else:
+            quote = _QUOTE.match(line, base) is not None
+            if prev_text and quote and not was_quote:
+                out.append("")      # a block quote interrupts a paragraph
+            if indent - base >= 4 and not prev_text:     # indented code in the item
+                # CommonMark takes the item's column and four more spaces away; an old
+                # Markdown post indents its code 4 spaces more than python-markdown's
+                # item (8 under "1. "): kept as its author saw it, without a stray space.
+                old = 4 * (len(cols) + 1)
+                code_strip = strip or (old if indent >= old and indent % 4 == 0 else base + 4)
+                out.append(" " * (4 * len(cols) + 4) + line[min(indent, code_strip):])
+            else:
+                out.append(" " * (4 * len(cols)) + line[min(indent, base):])
+            in_quote = quote or (was_quote and indent - base < 4)
+        prev_blank = False
+        prev_text = not fence and html_end is None and indent - base < 4
+    if fence is not None:           # an unclosed fence runs to the end of the post
+        out.append(" " * (4 * len(cols)) + fence)
+    return out
+
+
+class _CommonMarkLists(Preprocessor):
+    def run(self, lines: list[str]) -> list[str]:
+        return commonmark_lists(lines)
+
+
 def _normalized_url(value: str) -> str:
     """Entity-decode, drop whitespace/controls/non-ASCII, lowercase: what a browser parses."""
     return _URL_JUNK.sub("", html.unescape(value)).lower()
@@ -106,6 +262,15 @@ class _Formatter(HtmlFormatter):
         outfile.write(f"<pre><code>{code}</code></pre>")
 
 
+_CODEHILITE = {"css_class": "highlight", "guess_lang": False, "pygments_formatter": _Formatter}
+
+
+def _fence(source: str, language: str, class_name: str, options: dict, md, **kwargs) -> str:
+    """superfences formatter: a fence's code as codehilite renders it (Pygments
+    classes; plain <pre><code> without a language)."""
+    return CodeHilite(source, lang=language or None, **_CODEHILITE).hilite()
+
+
 def _get_text(data: str, index: int) -> tuple[str, int, bool]:
     """Bounded, C-speed ``getText`` (``]``-terminated link text, 2 nesting levels).
 
@@ -118,13 +283,18 @@ def _get_text(data: str, index: int) -> tuple[str, int, bool]:
 
 def _build(st: threading.local) -> None:
     st.post_md = markdown.Markdown(
-        extensions=["fenced_code", "codehilite", "tables", "sane_lists"],
+        extensions=["pymdownx.superfences", "codehilite", "tables", "sane_lists"],
         extension_configs={
-            "codehilite": {"css_class": "highlight", "guess_lang": False,
-                           "pygments_formatter": _Formatter},
+            "codehilite": _CODEHILITE,
             "tables": {"use_align_attribute": True},  # align="..." rather than style=""
+            # Fences anywhere, list items included, highlighted exactly as codehilite
+            # highlights them (the one formatter for every fence, "*").
+            "pymdownx.superfences": {"custom_fences": [
+                {"name": "*", "class": "highlight", "format": _fence}]},
         },
     )
+    # After tabs are expanded (30), before fences are taken out (25).
+    st.post_md.preprocessors.register(_CommonMarkLists(st.post_md), "commonmark_lists", 28)
     st.comment_md = markdown.Markdown()  # comments: paragraphs + inline syntax only
     for name in ("indent", "code", "hashheader", "setextheader", "hr", "olist", "ulist",
                  "quote", "reference"):
