@@ -87,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
         errors,
         feeds,
         notifications,
+        pages,
         posts,
         questions,
         search,
@@ -98,7 +99,7 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (questions, posts, tags, users, auth, search, support, cases, attachments, staff,
-                   admin, notifications, badges, settings, feeds):
+                   admin, notifications, badges, settings, feeds, pages):
         app.register_blueprint(module.bp)
     errors.register(app)
     csrf.exempt(api_bp)

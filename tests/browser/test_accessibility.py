@@ -29,6 +29,11 @@ PAGES = [
     ("moderation", "/moderation", "priya.n"),
     ("inbox", "/inbox", "maria_k"),
     ("settings", "/settings", "maria_k"),
+    ("help", "/help", None),
+    ("about", "/about", None),
+    ("api-reference", "/help/api", None),
+    ("terms", "/terms", None),
+    ("privacy", "/privacy", "maria_k"),
 ]
 
 # CSS selectors axe should skip, each with the reason it is a false positive.
@@ -76,3 +81,26 @@ def test_no_serious_axe_violations(site, new_context, name, where, user, scheme)
         print(f"{name} ({scheme}), minor findings:\n{readable(others)}")
     assert not blocking, f"{name} ({scheme}) {path}:\n{readable(blocking)}"
     json.dumps(results["violations"])          # the findings stay plain data
+
+
+def run_axe(page) -> list[dict]:
+    page.add_script_tag(path=str(AXE_JS))
+    results = page.evaluate(
+        """async (exclude) => await axe.run(
+               {include: [document], exclude: exclude.map((s) => [s])},
+               {resultTypes: ["violations"]})""",
+        EXCLUDE)
+    return [v for v in results["violations"] if v["impact"] in BLOCKING]
+
+
+@pytest.mark.parametrize(("menu", "width", "user"), [
+    (".site-menu", 360, "priya.n"), (".site-menu", 360, None), (".user-menu", 1366, "admin"),
+])
+def test_open_header_menus_have_no_serious_axe_violations(site, new_context, menu, width, user):
+    page = new_context(user, viewport={"width": width, "height": 800}).new_page()
+    page.goto(site("/help"))
+    page.locator(f"{menu} > summary").click()
+    assert page.locator(f"{menu} .menu__panel").is_visible()
+    blocking = run_axe(page)
+    screenshot(page, f"menu-open-{width}-{user or 'anonymous'}")
+    assert not blocking, readable(blocking)
