@@ -89,7 +89,7 @@ def test_ask_form_starts_at_auto_and_offers_no_fix_to_a_member(client, asker):
     page = client.get("/ask").get_data(as_text=True)
     assert selected_kind(page) == "auto"
     assert kind_options(page) == ["auto", "log", "screenshot", "other"]
-    assert "images are screenshots, other files logs" in page
+    assert "Automatic: screenshot for an image, else log</option>" in page
 
 
 def test_staff_see_fix_on_the_ask_form_but_not_chosen(client, auth, app):
