@@ -38,7 +38,8 @@ POST_TAGS = frozenset({
     "dl", "dt", "dd", "table", "thead", "tbody", "tr", "th", "td", "kbd", "abbr",
 })
 #: Post attributes.  No style/on*/id/target anywhere.  ``_post_attr`` limits ``class`` to
-#: Pygments/highlight/language-* names (no borrowing site CSS), img src to absolute http(s).
+#: Pygments/highlight/language-* names (no borrowing site CSS), img src to absolute http(s)
+#: or this site's own attachments (``/attachments/<id>/<name>``, nothing else relative).
 POST_ATTRS = {
     "a": {"href", "title", "rel"}, "img": {"src", "alt", "title", "width", "height"},
     "span": {"class"}, "div": {"class"}, "code": {"class"}, "pre": {"class"},
@@ -60,6 +61,10 @@ _LINK_TEXT = re.compile(r"(?:[^\[\]]++|\[(?:[^\[\]]++|\[[^\[\]]*+\])*+\])*+\]")
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _BLOCK_END = re.compile(r"</(?:p|li|h\d|t[dhr]|d[dt]|pre|blockquote|div)>|<[bh]r>")
 _WS = re.compile(r"\s+")
+#: A relative image source that may stay: this site's attachment download path, one
+#: file name with no slash, backslash, query, fragment, whitespace or control in it.
+_OWN_ATTACHMENT = re.compile(
+    r"/attachments/[1-9][0-9]{0,11}/(?!\.\.?\Z)[^/\\?#\s\x00-\x1f\x7f]{1,255}\Z")
 #: Deepest nesting of containers (list items, block quotes) opened on one line that
 #: a post may use.  Python-markdown recurses once per level and, depending on its
 #: version, fails or crawls well before 3,000 levels; no real post nests past a dozen.
@@ -232,7 +237,8 @@ def _post_attr(tag: str, name: str, value: str) -> bool:
         return all((tag == "span" and c in _PYGMENTS_CLASSES) or c == "highlight"
                    or (tag in ("pre", "code") and _LANG_CLASS.match(c)) for c in value.split())
     if tag == "img" and name == "src":
-        return _normalized_url(value).startswith(("http://", "https://"))
+        return (_normalized_url(value).startswith(("http://", "https://"))
+                or _OWN_ATTACHMENT.match(html.unescape(value)) is not None)
     if name in ("width", "height"):
         return value.isdigit() and int(value) <= 4000
     return True

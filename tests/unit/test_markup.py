@@ -292,10 +292,45 @@ def test_text_with_lt_and_amp_is_escaped_not_lost():
     assert "a &lt; b &amp;&amp; c &gt; d" in out and "AT&amp;T" in out
 
 
+def img_srcs(out: str) -> list[str | None]:
+    return [dict(attrs).get("src") for tag, attrs in parse_tags(out) if tag == "img"]
+
+
 def test_images_only_http_src():
     out = render_markdown("![a](https://e.com/a.png) ![b](/b.png) ![c](data:image/png,AA)")
-    srcs = [dict(attrs).get("src") for tag, attrs in parse_tags(out) if tag == "img"]
-    assert srcs == ["https://e.com/a.png", None, None]
+    assert img_srcs(out) == ["https://e.com/a.png", None, None]
+
+
+def test_images_of_this_sites_attachments_are_kept():
+    out = render_markdown("![Wi-Fi settings](/attachments/12/wifi%20settings.png)\n\n"
+                          '<img src="/attachments/7/shot.png" alt="raw">')
+    assert img_srcs(out) == ["/attachments/12/wifi%20settings.png", "/attachments/7/shot.png"]
+    assert 'alt="Wi-Fi settings"' in out
+    assert_safe(out, POST_ALLOWED)
+
+
+@pytest.mark.parametrize("src", [
+    "//evil.example/attachments/1/x.png",       # another host, scheme-relative
+    "/\\evil.example/attachments/1/x.png",      # browsers read /\ as //
+    "/attachments/1/../../logout",              # not one file name
+    "/attachments/1/..",
+    "/attachments/1/x.png?next=/logout",        # no query
+    "/attachments/1/x.png#f",
+    "/attachments/0/x.png",
+    "/attachments/x/y.png",
+    "/attachments/1/",
+    "/attachments/1/x/y.png",
+    "/other/x.png",
+    "attachments/1/x.png",                      # relative to the page
+    "javascript:alert(1)//attachments/1/x.png",
+])
+def test_other_relative_image_sources_are_dropped(src):
+    for text in (f"![a]({src})", f'<img src="{src}" alt="a">'):
+        assert img_srcs(render_markdown(text)) == [None], text
+
+
+def test_attachment_images_are_not_allowed_in_comments():
+    assert "<img" not in render_comment("![a](/attachments/1/x.png)")
 
 
 def test_comment_inline_only():
