@@ -316,7 +316,7 @@ def get_file(viewer: Any, case_id: int, file_id: int) -> CaseDownload:
 def _locked_case(case_id: int) -> SupportCase:
     stmt = select(SupportCase).where(SupportCase.id == case_id)
     if db.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(of=SupportCase)
     case = db.session.scalar(stmt)
     if case is None:
         raise NotFound(f"Case {case_id} does not exist.")
