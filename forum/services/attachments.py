@@ -31,6 +31,7 @@ from forum.services.filetypes import (  # noqa: F401  (re-exported: the service'
     ALLOWED,
     INLINE_TYPES,
     MB,
+    SNIFF_BYTES,
     AttachmentError,
     FileType,
     QuotaExceeded,
@@ -304,10 +305,28 @@ def attachments_for(post_ids: Iterable[int]) -> dict[int, list[Attachment]]:
 class Download:
     attachment: Attachment
     path: Path
+    inline: bool = False        # an image the browser may show: see `get_for_download`
 
-    @property
-    def inline(self) -> bool:
-        return self.attachment.content_type in INLINE_TYPES
+
+#: For each image type served inline, what its bytes may sniff as.
+_IMAGE_SNIFFS = {t.content_type: t.sniffed for t in ALLOWED.values()
+                 if t.content_type in INLINE_TYPES}
+
+
+def shows_inline(attachment: Attachment) -> bool:
+    """An image type that pages may show in an <img> (and serve inline)."""
+    return attachment.content_type in INLINE_TYPES
+
+
+def _sniffs_as_image(path: Path, content_type: str) -> bool:
+    """Whether the stored bytes are still the image the row says (sniffed again
+    when served, not only on upload: a row or blob changed since is a download)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(SNIFF_BYTES)
+    except OSError:
+        return False
+    return sniff(head) in _IMAGE_SNIFFS.get(content_type, ())
 
 
 def _post(post_id: int) -> Post:
@@ -351,7 +370,8 @@ def get_for_download(viewer: Any, attachment_id: int) -> Download:
         current_app.logger.error("Blob %s of attachment %s is missing from %s",
                                  attachment.sha256, attachment.id, path)
         raise NotFound(f"File {attachment_id} is missing from storage.")
-    return Download(attachment=attachment, path=path)
+    inline = shows_inline(attachment) and _sniffs_as_image(path, attachment.content_type)
+    return Download(attachment=attachment, path=path, inline=inline)
 
 
 @changes.transaction

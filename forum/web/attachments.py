@@ -42,15 +42,21 @@ def content_disposition(disposition: str, filename: str) -> str:
             f"filename*=UTF-8''{quote(filename, safe='')}")
 
 
+@bp.app_template_global()
+def inline_image(attachment) -> bool:
+    """Whether a page shows this file as a picture (a thumbnail in the post)."""
+    return attachments.shows_inline(attachment)
+
+
 def _counts_as_download(response) -> bool:
-    """A download is a 200, or the first piece of a ranged one; not a 304, a
-    HEAD, or the later pieces of a resumed or split download."""
-    if request.method != "GET":
-        return False
-    if response.status_code == 200:
-        return True
-    ranges = request.range.ranges if response.status_code == 206 and request.range else []
-    return bool(ranges) and ranges[0][0] == 0
+    """A download is a whole file sent to a GET: a 200 without a Range header.
+    Not a 304 or a HEAD; not a Range request, even "bytes=0-" (a resumed or
+    split download, or a viewer or player fetching a file it may already have
+    fetched whole); not a picture shown in a page (browsers send
+    `Sec-Fetch-Dest: image` for an <img>)."""
+    return (request.method == "GET" and response.status_code == 200
+            and "Range" not in request.headers
+            and request.headers.get("Sec-Fetch-Dest") != "image")
 
 
 @bp.get("/attachments/<int:attachment_id>/<filename>")

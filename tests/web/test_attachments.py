@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
@@ -391,3 +392,67 @@ def test_answer_files_show_on_the_page(client):
     attach(a.author, a, b"answer file\n", "answer.txt", "fix")
     page = client.get(f"/questions/{q.id}/{q.slug}").get_data(as_text=True)
     assert "answer.txt" in page
+
+
+# ---------------------------------------------------------------- counting and pictures
+
+def test_a_range_from_the_start_is_not_a_second_download(client, fix):
+    with client.get(download_url(fix)) as r:
+        assert r.status_code == 200
+    assert downloads(fix) == 1
+    for header in ("bytes=0-", "bytes=0-99", f"bytes=0-{fix.size - 1}"):
+        with client.get(download_url(fix), headers={"Range": header}) as r:
+            assert r.status_code == 206
+            assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert downloads(fix) == 1
+
+
+def test_a_picture_shown_in_a_page_is_not_a_download(client):
+    q = make_question()
+    image = attach(q.author, q, png_bytes(), "shot.png", "screenshot")
+    with client.get(download_url(image), headers={"Sec-Fetch-Dest": "image"}) as r:
+        assert r.status_code == 200 and r.mimetype == "image/png"
+    assert downloads(image) == 0
+    with client.get(download_url(image), headers={"Sec-Fetch-Dest": "document"}) as r:
+        assert r.status_code == 200
+    assert downloads(image) == 1
+
+
+def test_an_image_row_whose_bytes_are_not_an_image_is_a_download(client):
+    q = make_question()
+    text = attach(q.author, q, b"not a picture at all\n", "notes.txt", "other")
+    db.session.execute(update(Attachment).where(Attachment.id == text.id)
+                       .values(content_type="image/png"))
+    db.session.commit()
+    with client.get(download_url(text)) as r:
+        assert r.status_code == 200
+        assert r.headers["Content-Disposition"].startswith("attachment;")
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_screenshot_shows_as_a_thumbnail_linking_to_full_size(client):
+    q = make_question()
+    image = attach(q.author, q, png_bytes(), "wifi settings.png", "screenshot")
+    log = attach(q.author, q, b"2026-12-01 event 5005\n", "wlan.log", "log")
+    page = client.get(f"/questions/{q.id}/{q.slug}").get_data(as_text=True)
+    url = re.escape(f"/attachments/{image.id}/wifi%20settings.png")
+    assert re.search(rf'<a class="attachment__preview" href="{url}">\s*<img src="{url}" '
+                     r'alt="wifi settings.png \(open full size\)" width="240"', page)
+    url = f"/attachments/{image.id}/wifi%20settings.png"
+    assert page.count("<img src=\"/attachments/") == 1          # not the log
+    assert f"/attachments/{log.id}/wlan.log" in page
+    with client.get(url) as r:                                  # full size, inline
+        assert r.status_code == 200 and r.data == png_bytes()
+        assert r.headers["Content-Disposition"].startswith("inline;")
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_post_can_show_its_own_attachment_as_an_image(client, auth):
+    q = make_question()
+    image = attach(q.author, q, png_bytes(), "shot.png", "screenshot")
+    auth.login(q.author)
+    body = f"Here is what I see:\n\n![The Wi-Fi settings](/attachments/{image.id}/shot.png)"
+    r = client.post(f"/questions/{q.id}/answers", data={"body": body})
+    assert r.status_code in (302, 303)
+    page = client.get(f"/questions/{q.id}/{q.slug}").get_data(as_text=True)
+    assert f'<img alt="The Wi-Fi settings" src="/attachments/{image.id}/shot.png">' in page
