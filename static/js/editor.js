@@ -83,9 +83,9 @@
     { name: "italic", label: "Italic", key: "i", icon: "I", run: function (t) { wrap(t, "_", "_", "italic text"); } },
     { name: "code", label: "Code", key: "e", icon: "</>", run: code },
     { name: "link", label: "Link", key: "k", icon: "Link", run: link },
-    { name: "bullets", label: "Bulleted list", icon: "• List", run: function (t) { prefixLines(t, "- "); } },
-    { name: "numbers", label: "Numbered list", icon: "1. List", run: function (t) { prefixLines(t, function (n) { return n + ". "; }); } },
-    { name: "quote", label: "Quote", icon: "“ ”", run: function (t) { prefixLines(t, "> "); } }
+    { name: "bullets", label: "Bulleted list", icon: "• –", run: function (t) { prefixLines(t, "- "); } },
+    { name: "numbers", label: "Numbered list", icon: "1.", run: function (t) { prefixLines(t, function (n) { return n + ". "; }); } },
+    { name: "quote", label: "Quote", icon: "“", run: function (t) { prefixLines(t, "> "); } }
   ];
 
   function setupToolbar(textarea) {

@@ -175,9 +175,22 @@ def test_pasted_image_is_attached_and_new_tags_are_warned_about(site, new_contex
     assert draft(page, "ask") is None
 
 
-def test_ask_page_at_desktop_width(site, new_context, writer_state):
-    page = new_context(storage_state=writer_state, viewport={"width": 1366, "height": 900}).new_page()
+@pytest.mark.parametrize("width", [1366, 360])
+def test_ask_page_fits_and_asks_for_files_again_after_an_error(site, new_context, writer_state,
+                                                               tmp_path, width):
+    page = new_context(storage_state=writer_state,
+                       viewport={"width": width, "height": 900}).new_page()
     page.goto(site("/ask"))
     page.get_by_role("toolbar", name="Formatting").wait_for()
     assert page.get_by_label("What the files are").input_value() == "auto"
-    screenshot(page, "editor-ask-desktop")
+    log = tmp_path / "router.log"
+    log.write_text("20:01:13 wlan0: disassociated (reason 4)\n")
+    page.locator("form.ask-form input[type=file]").set_input_files(str(log))
+    page.get_by_label("Title").fill("Too short")      # the server refuses it
+    with page.expect_navigation():
+        page.get_by_role("button", name="Post your question").click()
+    again = page.locator(".upload-fields__again")
+    assert "router.log was not kept" in again.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    screenshot(page, f"editor-ask-error-{width}")
+    page.evaluate("localStorage.clear()")
