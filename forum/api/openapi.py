@@ -490,7 +490,8 @@ def _attachment_paths() -> dict[str, Any]:
         "413": _error("The file is larger than MAX_UPLOAD_MB"),
         "415": _error("The file type is not allowed, or its content does not match its "
                       "extension"),
-        "422": _error("No `file` field, an unknown `kind`, an empty file, or the post "
+        "422": _error("No `file` field, an unknown `kind`, a `fix` on a question from "
+                      "someone who is not company staff, an empty file, or the post "
                       "already has ATTACHMENTS_PER_POST files"),
         "429": _error("ATTACHMENT_DAILY_MB already uploaded in the last 24 hours"),
     }
@@ -504,8 +505,12 @@ def _attachment_paths() -> dict[str, Any]:
             "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                 "type": "object", "required": ["file"], "properties": {
                     "file": {"type": "string", "format": "binary"},
-                    "kind": {"type": "string", "enum": ["fix", "log", "screenshot", "other"],
-                             "default": "other"}}}}}},
+                    "kind": {"type": "string",
+                             "enum": ["fix", "log", "screenshot", "other", "auto"],
+                             "default": "other",
+                             "description": "`auto`: a screenshot for an image, else a log on "
+                                            "a question and a fix on an answer. Only company "
+                                            "staff may attach a `fix` to a question."}}}}}},
             "responses": {**_ok("Attached", _ref("Attachment"), "201"), **upload_errors}}},
         "/api/v1/attachments/{attachment_id}/verified": {
             "post": {"summary": "Mark a fix file as verified (company staff)", **verified_op},
