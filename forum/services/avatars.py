@@ -18,7 +18,7 @@ from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from forum import changes, storage
-from forum.errors import ValidationError
+from forum.errors import NotFound, ValidationError
 from forum.extensions import db
 from forum.models import Attachment, User
 
@@ -118,3 +118,15 @@ def uploaded_path(user: User):
         return None
     path = storage.blob_path(current_app.config["UPLOAD_DIR"], user.avatar_sha256)
     return path if path.is_file() else None
+
+
+def picture(user_id: int) -> tuple[bytes, str]:
+    """The bytes and type of a user's avatar: the uploaded PNG (small, made here,
+    so read whole), or the identicon (also for deleted accounts)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    path = uploaded_path(user) if not user.is_deleted else None
+    if path is not None:
+        return path.read_bytes(), "image/png"
+    return identicon_svg(user.id).encode(), "image/svg+xml"

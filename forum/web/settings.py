@@ -17,9 +17,8 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from forum.errors import NotFound, ValidationError
-from forum.extensions import db, limiter
-from forum.models import User
+from forum.errors import ValidationError
+from forum.extensions import limiter
 from forum.services import accounts, avatars, notifications, settings
 
 bp = Blueprint("settings", __name__)
@@ -132,16 +131,9 @@ def delete():
 
 @bp.route("/avatars/<int:user_id>")
 def avatar(user_id: int):
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound("No such user.")
-    path = avatars.uploaded_path(user) if not user.is_deleted else None
-    if path is not None:            # a small PNG made by us: read whole, no open file left
-        response = make_response(path.read_bytes())
-        response.mimetype = "image/png"
-    else:
-        response = make_response(avatars.identicon_svg(user.id))
-        response.mimetype = "image/svg+xml"
+    body, mimetype = avatars.picture(user_id)
+    response = make_response(body)
+    response.mimetype = mimetype
     # The page asks with ?v=<picture>, so a new picture is a new address.
     response.headers["Cache-Control"] = "public, max-age=86400"
     response.headers["X-Content-Type-Options"] = "nosniff"
