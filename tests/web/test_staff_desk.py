@@ -293,3 +293,19 @@ def test_recurring_csv_defaults_to_7_days_and_keeps_filters(client, auth):
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0][5] == "me_too_last_7_days"
     assert [r[0] for r in rows[1:]] == [str(new.id)]
+
+
+def test_staff_mark_an_answer_official_from_the_desk(client, auth):
+    staff = make_user(role="staff")
+    question = make_question(title="Dock flickers on the second screen")
+    answer = make_answer(question)
+    answer.score = 9
+    db.session.commit()
+    auth.login(staff)
+    assert "Mark official" in section(desk(client, tab="community"), "awaiting")
+    response = client.post(f"/answers/{answer.id}/official", data={"next": "desk"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/staff?tab=community#awaiting")
+    db.session.expire_all()
+    assert db.session.get(type(answer), answer.id).is_official
+    assert "Dock flickers" not in section(desk(client, tab="community"), "awaiting")
