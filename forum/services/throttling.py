@@ -79,16 +79,22 @@ def _wait(seconds: int) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
+def _until(user: Any) -> str:
+    need = int(current_app.config["NEW_USER_REP"])
+    if user.reputation >= need:          # new only because the address is not confirmed
+        return "until they confirm their email address (see Settings)"
+    return f"until they have {need} reputation"
+
+
 def check_links(user: Any, body: str) -> None:
     if not throttles_enabled() or not is_new_user(user):
         return
     limit = int(current_app.config["NEW_USER_MAX_LINKS"])
     found = count_links(body)
     if found > limit:
-        need = int(current_app.config["NEW_USER_REP"])
         raise ValidationError({"body": (
             f"New members can put at most {limit} link{'s' if limit != 1 else ''} in a post "
-            f"(this one has {found}) until they have {need} reputation. Remove some links, "
+            f"(this one has {found}) {_until(user)}. Remove some links, "
             f"or paste the addresses as code."
         )})
 
@@ -109,10 +115,9 @@ def check_question_interval(user: Any) -> None:
     if next_at <= now:
         return
     seconds = max(1, math.ceil((next_at - now).total_seconds()))
-    need = int(current_app.config["NEW_USER_REP"])
     raise RateLimited(
-        f"New members can ask one question every {minutes} minutes until they have "
-        f"{need} reputation. You can ask again in {_wait(seconds)} "
+        f"New members can ask one question every {minutes} minutes {_until(user)}. "
+        f"You can ask again in {_wait(seconds)} "
         f"(at {next_at:%H:%M} UTC).",
         retry_after=seconds,
     )

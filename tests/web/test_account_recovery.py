@@ -199,7 +199,9 @@ class TestEmailVerification:
                                              "body": body, "tags": "printer"})
         assert response.status_code == status
         if not verified:
-            assert "New members can put at most 2 links" in response.get_data(as_text=True)
+            page = response.get_data(as_text=True)
+            assert "New members can put at most 2 links" in page
+            assert "until they confirm their email address" in page
 
     def test_resend_mails_a_new_link(self, client):
         sign_up(client)
