@@ -137,6 +137,7 @@ def seed_demo(seed: int = 2026) -> dict[str, int]:
         asked.append(question.id)
     _support_extras(users, asked, rng)
     _support_case(users, asked)
+    _demo_files(users, asked)
     reputation.recount_all()
     return counts
 
@@ -215,3 +216,73 @@ def _support_case(users: dict[str, User], question_ids: list[int]) -> None:
 def _named(stream, filename: str):
     stream.filename = filename
     return stream
+
+
+#: When the demo laptop's Wi-Fi dropped (event 5005) and came back (8001).
+_DEMO_DROPS = (("09:14:03", "09:14:25"), ("09:18:41", "09:19:02"), ("09:22:57", "09:23:19"),
+               ("09:27:30", "09:27:51"), ("09:31:48", "09:32:10"))
+_DEMO_LOG = "".join(
+    f"2026-12-01 {reset} aerowlan ERROR Event 5005: AeroWave AX211 160MHz : Has performed "
+    "a reset. (driver 22.200.0.6, 5 GHz, channel 36, 160 MHz)\n"
+    f"2026-12-01 {back} WLAN-AutoConfig INFO Event 8001: connected to HomeNet-5G (WPA3)\n"
+    for reset, back in _DEMO_DROPS)
+
+
+def _screenshot_png() -> bytes:
+    """A made-up Event Viewer window showing the Wi-Fi thread's resets, drawn with
+    Pillow (same bytes every run: no clock, no randomness)."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    font, bold = ImageFont.load_default(size=14), ImageFont.load_default(size=16)
+    img = Image.new("RGB", (760, 360), "#dfe3e8")
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((10, 10, 749, 349), fill="#ffffff", outline="#8a949e")
+    draw.rectangle((11, 11, 748, 40), fill="#1f4e79")
+    draw.text((22, 17), "Event Viewer - Windows Logs > System", fill="#ffffff", font=bold)
+    columns = ((24, "Level"), (130, "Date and Time"), (320, "Source"), (480, "Event ID"),
+               (570, "Task Category"))
+    draw.rectangle((11, 48, 748, 72), fill="#eef1f4")
+    for x, title in columns:
+        draw.text((x, 53), title, fill="#1b1f23", font=font)
+    rows = [row for reset, back in _DEMO_DROPS[:3] for row in (
+        ("Error", f"01/12/2026 {reset}", "aerowlan", "5005", "None"),
+        ("Information", f"01/12/2026 {back}", "WLAN-AutoConfig", "8001", "None"))]
+    for n, row in enumerate(rows):
+        y = 80 + n * 26
+        if n == 0:
+            draw.rectangle((11, y - 4, 748, y + 20), fill="#cce4f7")
+        for (x, _), value in zip(columns, row, strict=True):
+            draw.text((x, y), value, fill="#b42318" if value == "Error" else "#1b1f23",
+                      font=font)
+    draw.line((11, 244, 748, 244), fill="#8a949e")
+    draw.text((24, 256), "Event 5005, aerowlan", fill="#1b1f23", font=bold)
+    draw.text((24, 286), "AeroWave AX211 160MHz : Has performed a reset.", fill="#1b1f23",
+              font=font)
+    draw.text((24, 316), "Log Name: System     Level: Error     Keywords: (none)",
+              fill="#57606a", font=font)
+    out = io.BytesIO()
+    img.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def _demo_files(users: dict[str, User], question_ids: list[int]) -> None:
+    """The Wi-Fi thread's asker attaches what a real asker would: a screenshot of the
+    errors (shown in the post) and the log they came from, dated with the question."""
+    import io
+
+    from forum.models import Attachment
+    from forum.services import attachments
+
+    question = next((q for q in (db.session.get(Question, i) for i in question_ids)
+                     if q is not None and "AeroBook 14 Wi-Fi" in q.title), None)
+    if question is None:
+        return
+    files = ((_screenshot_png(), "event-viewer-5005.png", "screenshot"),
+             (_DEMO_LOG.encode(), "wlan-events.log", "log"))
+    for data, filename, kind in files:
+        attachment = attachments.attach_file(question.author, question.id, io.BytesIO(data),
+                                             filename, kind)
+        db.session.execute(update(Attachment).where(Attachment.id == attachment.id)
+                           .values(created_at=question.created_at))

@@ -456,3 +456,25 @@ def test_a_post_can_show_its_own_attachment_as_an_image(client, auth):
     assert r.status_code in (302, 303)
     page = client.get(f"/questions/{q.id}/{q.slug}").get_data(as_text=True)
     assert f'<img alt="The Wi-Fi settings" src="/attachments/{image.id}/shot.png">' in page
+
+
+def test_the_demo_wifi_thread_shows_its_screenshot_and_log(client):
+    from PIL import Image
+
+    from forum import seeding
+
+    seeding.seed_demo()
+    q = db.session.scalar(select(Question).where(Question.title.contains("AeroBook 14 Wi-Fi")))
+    files = {a.filename: a for a in attachments.attachments_for([q.id])[q.id]}
+    assert {(a.kind, a.content_type) for a in files.values()} == {
+        ("screenshot", "image/png"), ("log", "text/plain")}
+    shot, log = files["event-viewer-5005.png"], files["wlan-events.log"]
+    page = client.get(f"/questions/{q.id}/{q.slug}").get_data(as_text=True)
+    assert f'<img src="/attachments/{shot.id}/event-viewer-5005.png"' in page
+    assert f'href="/attachments/{log.id}/wlan-events.log"' in page
+    with client.get(download_url(shot)) as r:
+        assert r.headers["Content-Disposition"].startswith("inline;")
+        assert Image.open(io.BytesIO(r.data)).size == (760, 360)
+    with client.get(download_url(log)) as r:
+        assert r.headers["Content-Disposition"].startswith("attachment;")
+        assert b"Event 5005" in r.data
