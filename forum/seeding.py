@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import func, select, update
 
 from forum import changes
@@ -138,6 +139,8 @@ def seed_demo(seed: int = 2026) -> dict[str, int]:
     _support_extras(users, asked, rng)
     _support_case(users, asked)
     _demo_files(users, asked)
+    for hook in current_app.extensions.get("crowdfix.seed_hooks", ()):   # moderation's demo
+        hook(users, asked)
     reputation.recount_all()
     return counts
 
@@ -163,7 +166,9 @@ def _support_extras(users: dict[str, User], question_ids: list[int], rng: random
             select(Answer).where(Answer.question_id == question_id, Answer.deleted_at.is_(None)))),
             key=lambda a: -a.score)
         if answers and n % 4 == 0:
-            official.mark_official(staff, answers[0].id)
+            # Staff's own answer when they wrote one: official and accepted then differ.
+            own = [a for a in answers if a.author_id == staff.id]
+            official.mark_official(staff, (own or answers)[0].id)
         if n in (1, 6) and question is not None:
             draft = (KnownIssueDraft("investigating", "ENG-4821", None) if n == 1 else
                      KnownIssueDraft("fixed", "https://status.example.com/incidents/2211", "2.4.1"))

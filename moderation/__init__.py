@@ -14,7 +14,7 @@ def init_app(app) -> None:
     """Register moderation's blueprints and hooks on the app."""
     from forum.api.openapi import add_paths
     from forum.extensions import csrf
-    from moderation import api, cli
+    from moderation import api, cli, demo
     from moderation.api import flags as api_flags  # noqa: F401  (routes attach to api.bp)
     from moderation.api import openapi
     from moderation.api import tag_synonyms as api_tag_synonyms  # noqa: F401
@@ -28,3 +28,4 @@ def init_app(app) -> None:
     app.register_blueprint(api.bp)
     add_paths(app, openapi.paths)
     cli.register()
+    app.extensions.setdefault(demo.SEED_HOOKS, []).append(demo.seed_moderation)

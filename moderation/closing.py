@@ -15,7 +15,7 @@ are spent (`spent_at`), so the next round starts from zero.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
@@ -27,7 +27,7 @@ from forum.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from forum.extensions import db
 from forum.models import CLOSE_REASONS, CloseVote, Post, Question, utcnow
 from forum.services.locking import lock_post
-from moderation import audit
+from moderation import audit, flags, lookup
 from moderation.inputs import CloseDraft
 
 REASON_LABELS = {
@@ -169,6 +169,10 @@ def _close(user, question: Question, votes: list[CloseVote], deciding: CloseVote
     audit.record(user, "question.closed", ("post", question.id), SHORT_LABELS[reason],
                  reason_code=reason, duplicate_of=question.duplicate_of_id,
                  binding=deciding.binding, voters=_voters(votes))
+    if question.duplicate_of_id is not None:
+        # The flags were right: marked helpful by whoever closed it (the system, for a vote).
+        flags.resolve_duplicate_flags(user if deciding.binding else None, question,
+                                      question.duplicate_of_id)
 
 
 def _reopen(user, question: Question, votes: list[CloseVote], deciding: CloseVote) -> None:
@@ -202,7 +206,9 @@ def vote_to_close(user, question_id: int, draft: CloseDraft) -> Outcome:
         raise ValidationError({"reason": "Choose a reason: " + ", ".join(CLOSE_REASONS)})
     original_id = None
     if draft.reason == "duplicate":
-        original_id = check_original(question, draft.duplicate_of).id
+        named = lookup.resolve_original(draft.duplicate_of, draft.duplicate_title,
+                                        exclude=question.id)
+        original_id = check_original(question, named).id
     vote = _add_vote(user, question, "close", draft.reason, original_id)
     outcome = _decide(user, question, "close", vote)
     return outcome
@@ -246,6 +252,7 @@ class Tally:
     votes: list[CloseVote]
     needed: int
     mine: CloseVote | None
+    originals: dict[int, Question] = field(default_factory=dict)   # duplicate votes' targets
 
     @property
     def count(self) -> int:
@@ -257,4 +264,8 @@ def tally(question: Question, viewer=None) -> Tally:
     votes = live_votes(question.id, action)
     viewer_id = getattr(viewer, "id", None) if getattr(viewer, "is_authenticated", False) else None
     mine = next((v for v in votes if v.user_id == viewer_id), None)
-    return Tally(action=action, votes=votes, needed=votes_needed(), mine=mine)
+    named = {v.duplicate_of_id for v in votes if v.duplicate_of_id}
+    originals = {q.id: q for q in db.session.scalars(
+        select(Question).where(Question.id.in_(named)))} if named else {}
+    return Tally(action=action, votes=votes, needed=votes_needed(), mine=mine,
+                 originals=originals)

@@ -21,7 +21,7 @@ from forum.models import FLAG_REASONS, Flag, Post, Question, User, utcnow
 from forum.services import posting
 from forum.services.browsing import may_see_hidden
 from forum.services.locking import lock_post
-from moderation import audit
+from moderation import audit, lookup
 from moderation.inputs import FLAG_DECISIONS, Decision, FlagDraft
 
 HIDING_REASONS = ("spam", "abusive")
@@ -68,14 +68,17 @@ def flag_post(user, post_id: int, draft: FlagDraft) -> Flag:
     if post.is_hidden and not may_see_hidden(user, post):
         raise NotFound(f"Post {post_id} does not exist.")
     permissions.require("flag", user, post)
+    duplicate_of = None
     if draft.reason == "duplicate":
-        _check_duplicate(post, draft.duplicate_of)
+        duplicate_of = lookup.resolve_original(draft.duplicate_of, draft.duplicate_title,
+                                               exclude=_thread_id(post))
+        _check_duplicate(post, duplicate_of)
     if db.session.scalar(select(Flag.id).where(
             Flag.post_id == post.id, Flag.user_id == user.id, Flag.status == "open")):
         raise Conflict("You have already flagged this post; a moderator will look at it. "
                        "You can see what became of it under “My flags”.")
     flag = Flag(post_id=post.id, user_id=user.id, reason=draft.reason, text=draft.text,
-                duplicate_of_id=draft.duplicate_of if draft.reason == "duplicate" else None,
+                duplicate_of_id=duplicate_of,
                 status="open", created_at=utcnow())
     db.session.add(flag)
     try:
@@ -147,10 +150,20 @@ class FlagGroup:
     flags: list[Flag]
     author: AuthorHistory
     reasons: list[tuple[str, int]] = field(default_factory=list)
+    originals: dict[int, Question] = field(default_factory=dict)   # duplicate flags' targets
 
     @property
     def count(self) -> int:
         return len(self.flags)
+
+    @property
+    def suggested_original(self) -> Question | None:
+        """The original the duplicate flags name most often (ties: the first named)."""
+        named = [f.duplicate_of_id for f in self.flags
+                 if f.reason == "duplicate" and f.duplicate_of_id in self.originals]
+        if not named:
+            return None
+        return self.originals[max(dict.fromkeys(named), key=named.count)]
 
 
 def queue(moderator, limit: int = QUEUE_LIMIT) -> list[FlagGroup]:
@@ -168,7 +181,8 @@ def queue(moderator, limit: int = QUEUE_LIMIT) -> list[FlagGroup]:
             select(Flag).where(Flag.post_id.in_(top), Flag.status == "open")
             .order_by(Flag.created_at, Flag.id)):
         by_post[flag.post_id].append(flag)
-    posts = posts_with_threads(top)
+    targets = {f.duplicate_of_id for fs in by_post.values() for f in fs if f.duplicate_of_id}
+    posts = posts_with_threads([*top, *targets])      # the duplicates' originals too, by title
     author_ids = {posts[i].author_id for i in top if i in posts}
     post_counts = dict(db.session.execute(
         select(Post.author_id, func.count(Post.id))
@@ -195,7 +209,9 @@ def queue(moderator, limit: int = QUEUE_LIMIT) -> list[FlagGroup]:
             declined=outcomes.get((post.author_id, "declined"), 0))
         groups.append(FlagGroup(
             post=post, question=thread_of(post, posts), flags=flags, author=history,
-            reasons=sorted(counts.items(), key=lambda kv: (-kv[1], FLAG_REASONS.index(kv[0])))))
+            reasons=sorted(counts.items(), key=lambda kv: (-kv[1], FLAG_REASONS.index(kv[0]))),
+            originals={f.duplicate_of_id: posts[f.duplicate_of_id] for f in flags
+                       if isinstance(posts.get(f.duplicate_of_id), Question)}))
     return groups
 
 
@@ -209,11 +225,23 @@ def _mark(moderator, flags: list[Flag], decision: str, note: str) -> None:
     now = utcnow()
     for flag in flags:
         flag.status = decision
-        flag.decided_by_id = moderator.id
+        flag.decided_by_id = moderator.id if moderator is not None else None
         flag.decided_at = now
         flag.decision_note = note
         audit.record(moderator, f"flag.{decision}", ("flag", flag.id), note,
                      post_id=flag.post_id, flag_reason=flag.reason, flagger_id=flag.user_id)
+
+
+def resolve_duplicate_flags(actor, question: Question, original_id: int) -> list[Flag]:
+    """The question was just closed as a duplicate of `original_id`: its open
+    duplicate flags naming that original were right, so they are marked helpful
+    (in the caller's unit of work, each with its audit line). Flags naming
+    another original stay open for a moderator."""
+    matching = [f for f in _open_flags(question.id)
+                if f.reason == "duplicate" and f.duplicate_of_id == original_id]
+    if matching:
+        _mark(actor, matching, "helpful", "closed as a duplicate of the question the flag named")
+    return matching
 
 
 def _unhide(moderator, post: Post, note: str) -> None:

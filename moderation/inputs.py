@@ -40,6 +40,7 @@ class FlagDraft:
     reason: str
     text: str = ""
     duplicate_of: int | None = None
+    duplicate_title: str = ""       # the original named by its title (moderation.lookup)
 
 
 def _flagged_duplicate_of(value: Any) -> int | None:
@@ -73,17 +74,32 @@ def parse_flag(data: Mapping[str, Any]) -> tuple[FlagDraft | None, dict[str, str
                           f"{f' (it has {len(text)})' if text else ''}.")
     elif len(text) > TEXT_MAX:
         errors["text"] = f"At most {TEXT_MAX} characters (it has {len(text)})."
-    duplicate_of = None
+    duplicate_of, duplicate_title = None, ""
     if reason == "duplicate":
         raw = data.get("duplicate_of")
         duplicate_of = _flagged_duplicate_of(raw)
         if duplicate_of is None:
-            errors["duplicate_of"] = ("Give the number (or the link) of the question this one "
-                                      "duplicates." if raw in (None, "") else
-                                      "That is not a question number or a link to a question.")
+            duplicate_title = original_title(raw)
+            if not duplicate_title:
+                errors["duplicate_of"] = (
+                    "Give the number, the link or the title of the question this one "
+                    "duplicates." if raw in (None, "") else
+                    "That is not a question number, a link to a question or a title.")
     if errors:
         return None, errors
-    return FlagDraft(reason=reason, text=text or "", duplicate_of=duplicate_of), errors
+    return FlagDraft(reason=reason, text=text or "", duplicate_of=duplicate_of,
+                     duplicate_title=duplicate_title), errors
+
+
+def original_title(value: Any) -> str:
+    """A title to look the original up by: text that is neither a number nor a
+    question link, 3–150 characters once spaces are tidied; "" otherwise."""
+    if not isinstance(value, str):
+        return ""
+    words = " ".join(value.split())
+    if "/questions/" in words or words.lstrip("#").isdigit():
+        return ""
+    return words if 3 <= len(words) <= 150 else ""
 
 
 @dataclass(frozen=True)
@@ -150,21 +166,26 @@ def parse_review_decision(data: Mapping[str, Any]) -> tuple[ReviewDecision | Non
 class CloseDraft:
     reason: str
     duplicate_of: int | None = None
+    duplicate_title: str = ""       # the original named by its title (moderation.lookup)
 
 
 def parse_close(data: Mapping[str, Any]) -> tuple[CloseDraft | None, dict[str, str]]:
-    """A close vote from a form or a JSON body: a reason, and the original's id
-    (a number, or a question URL) for a duplicate."""
+    """A close vote from a form or a JSON body: a reason, and for a duplicate the
+    original's id (a number, or a question URL) or its title."""
     reason = data.get("reason")
     if not isinstance(reason, str) or reason.strip() not in CLOSE_REASONS:
         return None, {"reason": "Choose a reason: " + ", ".join(CLOSE_REASONS) + "."}
     reason = reason.strip()
     if reason != "duplicate":
         return CloseDraft(reason), {}
-    original = question_id_of(data.get("duplicate_of"))
+    raw = data.get("duplicate_of")
+    original = question_id_of(raw)
     if original is None:
-        return None, {"duplicate_of": "Give the number (or the address) of the question "
-                                      "this one duplicates."}
+        title = original_title(raw)
+        if title:
+            return CloseDraft(reason, None, title), {}
+        return None, {"duplicate_of": "Give the number, the address or the title of the "
+                                      "question this one duplicates."}
     return CloseDraft(reason, original), {}
 
 

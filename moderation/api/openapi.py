@@ -53,8 +53,10 @@ def _flag_paths() -> dict[str, Any]:
                 "reason": flag["properties"]["reason"],
                 "text": {"type": "string", "maxLength": 500,
                          "description": "required (10-500 characters) for reason other"},
-                "duplicate_of": {"type": "integer",
-                                 "description": "the original question, for reason duplicate"},
+                "duplicate_of": {"oneOf": [{"type": "integer"}, {"type": "string"}],
+                                 "description": "the original question, for reason duplicate: "
+                                                "its id, its link or its title (one title "
+                                                "match, else 422 naming the candidates)"},
             }}),
             "responses": {**_ok("Flagged", {"type": "object", "properties": {
                 k: flag["properties"][k] for k in ("id", "post_id", "reason", "status")}}, "201"),
@@ -151,8 +153,10 @@ def _thread_paths() -> dict[str, Any]:
             _body({"type": "object", "required": ["reason"], "properties": {
                 "reason": {"type": "string", "enum": ["duplicate", "needs_details",
                                                       "not_reproducible", "off_topic"]},
-                "duplicate_of": {"type": "integer",
-                                 "description": "required for duplicate: the original"}}}))},
+                "duplicate_of": {"oneOf": [{"type": "integer"}, {"type": "string"}],
+                                 "description": "required for duplicate: the original, by "
+                                                "id, link or title (one title match, else "
+                                                "422 naming the candidates)"}}}))},
         "/api/v1/questions/{question_id}/reopen": {"post": op(
             "Vote to reopen a closed question", "question_id", outcome)},
         "/api/v1/questions/{question_id}/close-vote": {"delete": op(

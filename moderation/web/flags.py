@@ -6,14 +6,14 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from forum import permissions
-from forum.errors import ValidationError
+from forum.errors import Conflict, ValidationError
 from forum.markup import word_diff
 from forum.models import Question
 from forum.services import posting
 from forum.web.context import question_url
 from forum.web.errors import wants_json
 from forum.web.limits import limited
-from moderation import flags, inputs, reviews
+from moderation import closing, flags, inputs, reviews
 
 bp = Blueprint("mod_flags", __name__)
 
@@ -70,6 +70,32 @@ def decide(post_id: int):
     what = "flag" if decision.flag_id is not None else f"{len(decided)} flag(s)"
     flash(f"Marked {what} {decision.decision}.", "success")
     return redirect(url_for("mod_flags.queue"), 303)
+
+
+@bp.post("/moderation/posts/<int:post_id>/close-duplicate")
+@login_required
+def close_duplicate(post_id: int):
+    """The queue card's "Close as duplicate": a moderator's binding close vote;
+    the duplicate flags that named the same original become helpful."""
+    permissions.require("moderate", current_user)
+    back = redirect(url_for("mod_flags.queue", _anchor=f"post-{post_id}"), 303)
+    draft, errors = inputs.parse_close({"reason": "duplicate",
+                                        "duplicate_of": request.form.get("duplicate_of")})
+    try:
+        if errors:
+            raise ValidationError(errors)
+        outcome = closing.vote_to_close(current_user, post_id, draft)
+    except ValidationError as e:
+        flash("Not closed: " + " ".join(e.errors.values()), "error")
+        return back
+    except Conflict as e:
+        flash("Not closed: " + e.message, "error")
+        return back
+    question = outcome.question
+    original = posting.get_post(question.duplicate_of_id) if question.duplicate_of_id else None
+    flash(f"Closed “{question.title}” as a duplicate of “{original.title if original else ''}”; "
+          "the duplicate flags that named it are marked helpful.", "success")
+    return back
 
 
 @bp.route("/moderation/review")

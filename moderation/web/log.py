@@ -8,7 +8,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from forum import permissions
-from moderation import audit, inputs
+from moderation import audit, audit_lines, inputs
 
 bp = Blueprint("mod_log", __name__)
 
@@ -20,7 +20,8 @@ def log():
     log_filter, errors = inputs.parse_log_filter(request.args)
     entries, total = audit.entries(log_filter)
     return render_template(
-        "moderation/log.html", entries=entries, total=total, errors=errors,
+        "moderation/log.html", lines=audit_lines.describe(entries), total=total, errors=errors,
         page=log_filter.page, pages=max(1, math.ceil(total / log_filter.per_page)),
-        args=request.args, actions=audit.actions(), details_of=audit.details_of,
+        args=request.args, actions=audit_lines.action_choices(audit.actions()),
+        action_name=audit_lines.action_name,
     ), (422 if errors else 200)

@@ -313,7 +313,7 @@ WRITES = [
           lambda s: s.api.post(s.staff, f"/api/v1/questions/{s.question_id}/known-issue",
                                json={"state": "investigating", "reference": KNOWN_REFERENCE}),
           (Shows("thread", "Known issue: Investigating"), Shows("thread", KNOWN_REFERENCE),
-           Shows("front", "known issue"))),
+           Shows("front", "Known issue: Investigating"))),
     Write("close", close, (Shows("thread", "Closed"), Shows("front", "closed"))),
     Write("reopen",
           lambda s: s.api.post(s.moderator, f"/api/v1/questions/{s.question_id}/reopen"),
