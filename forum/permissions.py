@@ -399,6 +399,61 @@ def deny_suspend(user: Any, target: Any) -> str | None:
     return None
 
 
+# -- knowledge-base articles (forum/services/knowledge_base.py) -----------------
+# Company staff write, edit and review articles. Publishing needs a second pair
+# of eyes: the reviewer is neither the one who sent the article to review nor
+# the author of its current text; an admin may publish on their own (from draft
+# or review).
+
+def deny_write_article(user: Any) -> str | None:
+    return _company_staff(user, "write knowledge-base articles")
+
+
+def deny_edit_article(user: Any, article: Any) -> str | None:
+    return _company_staff(user, "edit knowledge-base articles")
+
+
+def deny_view_article(user: Any, article: Any) -> str | None:
+    """Published articles are public; drafts and articles in review are staff's."""
+    if article.state == "published":
+        return None
+    if _signed_in(user) and user.is_company_staff:
+        return None
+    return "This article is not published."
+
+
+def deny_submit_article(user: Any, article: Any) -> str | None:
+    if denial := _company_staff(user, "send articles to review"):
+        return denial
+    if article.state != "draft":
+        return "Only a draft can be sent to review."
+    return None
+
+
+def deny_publish_article(user: Any, article: Any) -> str | None:
+    if denial := _company_staff(user, "publish knowledge-base articles"):
+        return denial
+    if article.state == "published":
+        return "This article is already published."
+    if user.role == "admin":
+        return None
+    if article.state != "review":
+        return "Send the article to review first: another staff member publishes it."
+    if user.id in (article.submitted_by_id, article.edited_by_id):
+        return ("Another staff member must review it: you sent it to review or wrote "
+                "its current text.")
+    return None
+
+
+def deny_unpublish_article(user: Any, article: Any) -> str | None:
+    """Back to draft: a published article, or one in review sent back."""
+    if denial := _company_staff(user, "unpublish knowledge-base articles"):
+        return denial
+    if article.state == "draft":
+        return "This article is already a draft."
+    return None
+
+
 RULES: dict[str, Callable[..., str | None]] = {
     "ask": deny_ask,
     "answer": deny_answer,
@@ -433,6 +488,12 @@ RULES: dict[str, Callable[..., str | None]] = {
     "manage_tag_synonyms": deny_manage_tag_synonyms,
     "undelete": deny_undelete,
     "suspend": deny_suspend,
+    "write_article": deny_write_article,
+    "edit_article": deny_edit_article,
+    "view_article": deny_view_article,
+    "submit_article": deny_submit_article,
+    "publish_article": deny_publish_article,
+    "unpublish_article": deny_unpublish_article,
 }
 
 

@@ -38,6 +38,7 @@ def _worker_url(url: str | None) -> str | None:
 
 PG_URL = _worker_url(BASE_PG_URL)
 TABLES_IN_ORDER = (
+    "kb_sources", "kb_revisions", "kb_articles",
     "sla_alerts", "case_files", "case_messages", "support_cases",
     "answer_reminders", "fix_checks", "tracker_deliveries",
     "jobs", "search_pending", "search_words", "search_threads",

@@ -3,6 +3,12 @@
 from forum.models.common import utcnow
 from forum.models.finding import RelatedList, TagSynonym, ThreadVector
 from forum.models.jobs import Job
+from forum.models.knowledge_base import (
+    ARTICLE_STATES,
+    Article,
+    ArticleRevision,
+    ArticleSource,
+)
 from forum.models.moderation import (
     CLOSE_REASONS,
     FLAG_REASONS,
@@ -45,6 +51,10 @@ from forum.models.votes import ReputationEvent, Vote
 
 __all__ = [
     "Job",
+    "ARTICLE_STATES",
+    "Article",
+    "ArticleRevision",
+    "ArticleSource",
     "EMAIL_CHOICES",
     "NOTIFICATION_KINDS",
     "Follow",
