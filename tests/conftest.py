@@ -38,6 +38,7 @@ def _worker_url(url: str | None) -> str | None:
 
 PG_URL = _worker_url(BASE_PG_URL)
 TABLES_IN_ORDER = (
+    "recurring_digests", "recurring_scores", "product_owners", "product_versions", "products",
     "kb_sources", "kb_revisions", "kb_articles",
     "sla_alerts", "case_files", "case_messages", "support_cases",
     "answer_reminders", "fix_checks", "tracker_deliveries",

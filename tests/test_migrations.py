@@ -297,3 +297,28 @@ def test_upgrade_to_0013_keeps_threads_and_they_take_support_cases(app):
     case = cases.open_case(db.session.get(User, staff_id), question_id, "Which model exactly?")
     assert db.session.get(SupportCase, case.id).question_id == question_id
     assert cases.handled_by_support(question_id)
+
+
+def test_upgrade_to_0015_seeds_products_from_threads_and_they_take_versions(app):
+    """0015 adds products, versions and recurring scores beside existing threads;
+    the product names threads already carry become rows of the product list, and
+    a thread from before the upgrade keeps its product and has no version."""
+    from sqlalchemy import text
+
+    from forum.models import Product, Question
+    from tests.factories import make_question
+
+    question = make_question(title="Scanner stops after the firmware update",
+                             product="AeroScan 300")
+    question_id = question.id
+    db.session.remove()
+    downgrade(revision="0014_insights")
+    tables = set(inspect(db.engine).get_table_names())
+    assert not {"products", "product_versions", "recurring_scores"} & tables
+    assert "product_version" not in {c["name"] for c in inspect(db.engine).get_columns("posts")}
+    upgrade()
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT product, product_version FROM posts WHERE id = :id"),
+                            {"id": question_id}).one() == ("AeroScan 300", None)
+    assert [p.name for p in db.session.query(Product)] == ["AeroScan 300"]
+    assert db.session.get(Question, question_id).official_version is None

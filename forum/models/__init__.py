@@ -27,6 +27,13 @@ from forum.models.notifications import (
     UserBadge,
 )
 from forum.models.posts import Answer, Comment, Post, Question, Revision, Tag, question_tags
+from forum.models.products import (
+    Product,
+    ProductVersion,
+    RecurringDigest,
+    RecurringScore,
+    product_owners,
+)
 from forum.models.support import (
     ATTACHMENT_KINDS,
     CASE_STATE_LABELS,
@@ -101,4 +108,9 @@ __all__ = [
     "TagSynonym",
     "ThreadVector",
     "utcnow",
+    "Product",
+    "ProductVersion",
+    "RecurringDigest",
+    "RecurringScore",
+    "product_owners",
 ]

@@ -44,6 +44,7 @@ class Post(db.Model):
     title: Mapped[str | None] = mapped_column(String(200))
     slug: Mapped[str | None] = mapped_column(String(200))
     product: Mapped[str | None] = mapped_column(String(100))
+    product_version: Mapped[str | None] = mapped_column(String(50))   # a version name of `product`
     status: Mapped[str | None] = mapped_column(String(16))
     closed_reason: Mapped[str | None] = mapped_column(String(32))
     answer_count: Mapped[int] = mapped_column(default=0)
@@ -80,6 +81,7 @@ class Post(db.Model):
     official_at: Mapped[datetime | None]
     official_revision: Mapped[int | None]
     official_stale: Mapped[bool] = mapped_column(default=False, server_default="0")
+    official_version: Mapped[str | None] = mapped_column(String(50))  # the version staff checked against
     question_id: Mapped[int | None] = mapped_column(
         ForeignKey("posts.id", ondelete="CASCADE"), index=True
     )
