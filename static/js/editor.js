@@ -102,10 +102,8 @@
       button.setAttribute("data-tool", tool.name);
       button.setAttribute("aria-label", tool.label);
       button.title = tool.label + (tool.key ? " (Ctrl+" + tool.key.toUpperCase() + ")" : "");
-      var icon = document.createElement("span");
-      icon.setAttribute("aria-hidden", "true");
-      icon.textContent = tool.icon;
-      button.appendChild(icon);
+      // The mark is drawn by CSS (::before): the accessible name is the label alone.
+      button.setAttribute("data-icon", tool.icon);
       button.addEventListener("click", function () { tool.run(textarea); });
       bar.appendChild(button);
       if (tool.key) keys[tool.key] = tool;
