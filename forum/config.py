@@ -166,6 +166,12 @@ DEFAULTS: dict[str, Any] = {
     # Staff desk: answers with at least this score await verification; rows per list
     "STAFF_VERIFY_MIN_SCORE": 5,
     "STAFF_DESK_LIMIT": 50,
+    # Insights: search log rows are kept this many days (`flask insights prune`);
+    # a solved thread with at least FEEDBACK_REVIEW_NO "did not solve it" answers,
+    # and more no than yes, is flagged for review; feedback posts per visitor
+    "SEARCH_LOG_DAYS": 90,
+    "FEEDBACK_REVIEW_NO": 3,
+    "RATELIMIT_FEEDBACK": "10 per minute;60 per hour",
 }
 
 ENV_STRINGS = (
@@ -234,6 +240,9 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
                 "TRACKER_RETRY_SECONDS", "TRACKER_TIMEOUT_SECONDS"):
         if environ.get(key):
             settings[key] = float(environ[key])
+    for key in ("SEARCH_LOG_DAYS", "FEEDBACK_REVIEW_NO"):     # insights
+        if environ.get(key):
+            settings[key] = int(environ[key])
     for key in ("PASSWORD_RESET_MINUTES", "EMAIL_VERIFY_HOURS", "AVATAR_MAX_KB", "AVATAR_SIZE"):
         if environ.get(key):
             settings[key] = int(environ[key])

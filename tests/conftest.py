@@ -40,6 +40,7 @@ PG_URL = _worker_url(BASE_PG_URL)
 TABLES_IN_ORDER = (
     "recurring_digests", "recurring_scores", "product_owners", "product_versions", "products",
     "kb_sources", "kb_revisions", "kb_articles",
+    "ask_sessions", "thread_feedback", "search_log",
     "sla_alerts", "case_files", "case_messages", "support_cases",
     "answer_reminders", "fix_checks", "tracker_deliveries",
     "jobs", "search_pending", "search_words", "search_threads",

@@ -299,6 +299,31 @@ def test_upgrade_to_0013_keeps_threads_and_they_take_support_cases(app):
     assert cases.handled_by_support(question_id)
 
 
+def test_upgrade_to_0014_keeps_threads_and_they_take_insights(app):
+    """0014 adds the search log, "did this solve it" answers and ask sessions beside
+    existing threads; a thread from before the upgrade takes feedback after it."""
+    from sqlalchemy import text
+
+    from forum.models import ThreadFeedback
+    from forum.services import accepting, feedback
+    from tests.factories import make_answer, make_question
+
+    question = make_question(title="Scanner stops after the firmware update")
+    accepting.accept_answer(question.author, make_answer(question).id)
+    question_id = question.id
+    db.session.remove()
+    downgrade(revision="0013_support_cases")
+    assert not {"search_log", "thread_feedback", "ask_sessions"} & set(
+        inspect(db.engine).get_table_names())
+    upgrade()
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT title FROM posts WHERE id = :id"),
+                            {"id": question_id}).scalar() == "Scanner stops after the firmware update"
+    feedback.record("u:1", question_id=question_id, helpful=False, reason="Still stops")
+    row = db.session.query(ThreadFeedback).one()
+    assert (row.question_id, row.helpful, row.reason) == (question_id, False, "Still stops")
+
+
 def test_upgrade_to_0015_seeds_products_from_threads_and_they_take_versions(app):
     """0015 adds products, versions and recurring scores beside existing threads;
     the product names threads already carry become rows of the product list, and

@@ -2,6 +2,7 @@
 
 from forum.models.common import utcnow
 from forum.models.finding import RelatedList, TagSynonym, ThreadVector
+from forum.models.insights import SEARCH_SOURCES, AskSession, SearchLog, ThreadFeedback
 from forum.models.jobs import Job
 from forum.models.knowledge_base import (
     ARTICLE_STATES,
@@ -57,11 +58,11 @@ from forum.models.users import ROLES, ApiToken, User
 from forum.models.votes import ReputationEvent, Vote
 
 __all__ = [
+    "SEARCH_SOURCES",
+    "AskSession",
+    "SearchLog",
+    "ThreadFeedback",
     "Job",
-    "ARTICLE_STATES",
-    "Article",
-    "ArticleRevision",
-    "ArticleSource",
     "EMAIL_CHOICES",
     "NOTIFICATION_KINDS",
     "Follow",
