@@ -201,3 +201,22 @@ def test_preview_sits_right_under_the_editor(client, asker):
     assert form.index('id="answer-preview"') < form.index("</form>")
     edit = client.get(f"/posts/{q.id}/edit").get_data(as_text=True)
     assert edit.index('id="body"') < edit.index('id="edit-preview"') < edit.index('id="tags"')
+
+
+def test_editing_a_question_follows_the_same_rules(client, asker):
+    q = make_question(asker, tags=("printing",))
+    page = client.get(f"/posts/{q.id}/edit").get_data(as_text=True)
+    assert selected_kind(page) == "auto" and "fix" not in kind_options(page)
+    data = {"title": q.title, "body": q.body, "tags": "printing", "comment": ""}
+    r = post_multipart(client, f"/posts/{q.id}/edit",
+                       {**data, "file_kind": "fix", "files": files((b"#!/bin/sh\n", "fix.sh"))})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and count(Attachment) == 0
+    assert "label a file on a question as a fix" in page and "fix.sh was not kept" in page
+    r = post_multipart(client, f"/posts/{q.id}/edit",
+                       {**data, "title": "short", "files": files((png_bytes(), "shot.png"))})
+    assert r.status_code == 422 and "shot.png was not kept" in r.get_data(as_text=True)
+    r = post_multipart(client, f"/posts/{q.id}/edit",
+                       {**data, "file_kind": "auto", "files": files((png_bytes(), "shot.png"))})
+    assert r.status_code == 303
+    assert kinds() == [("shot.png", "screenshot")]
