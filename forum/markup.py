@@ -183,7 +183,9 @@ def commonmark_lists(lines: list[str]) -> list[str]:
             prev_blank, prev_text = False, True
             continue
         fenced = _FENCE.match(line)
-        if fenced and indent - base < 4 and not (fenced[2][0] == "`" and "`" in fenced[3]):
+        opens = bool(fenced and indent - base < 4
+                     and not (fenced[2][0] == "`" and "`" in fenced[3]))
+        if opens:
             fence, fence_indent = fenced[2], indent - base
             if prev_text:
                 out.append("")      # a fence interrupts a paragraph
@@ -209,8 +211,8 @@ def commonmark_lists(lines: list[str]) -> list[str]:
                 old = 4 * (len(cols) + 1)
                 code_strip = strip or (old if indent >= old and indent % 4 == 0 else base + 4)
                 out.append(" " * (4 * len(cols) + 4) + line[min(indent, code_strip):])
-            else:
-                out.append(" " * (4 * len(cols)) + line[min(indent, base):])
+            else:                   # (an opening fence loses its own indentation too)
+                out.append(" " * (4 * len(cols)) + line[indent if opens else min(indent, base):])
             in_quote = quote or (was_quote and indent - base < 4)
         prev_blank = False
         prev_text = not fence and html_end is None and indent - base < 4

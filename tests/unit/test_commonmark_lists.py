@@ -270,6 +270,8 @@ def test_four_space_posts_render_as_before():
     text = "1. a\n    - b\n\n    para\n\n        code\n        more\n2. c"
     assert shape(text) == 'ol[li["a" ul[li["b"]] "para" pre"code\\nmore\\n"] li["c"]]'
     assert shape("- a\n\n        code\n") == 'ul[li["a" pre"code\\n"]]'
+    fenced = "- a\n\n    ```python\n    x = 1\n        y\n    ```\n- b"
+    assert shape(fenced) == 'ul[li["a" pre"x = 1\\n    y\\n"] li["b"]]'
 
 
 def test_commonmark_code_in_an_item_keeps_its_own_indentation():
