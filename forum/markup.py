@@ -42,7 +42,7 @@ POST_TAGS = frozenset({
 #: or this site's own attachments (``/attachments/<id>/<name>``, nothing else relative).
 POST_ATTRS = {
     "a": {"href", "title", "rel"}, "img": {"src", "alt", "title", "width", "height"},
-    "span": {"class"}, "div": {"class"}, "code": {"class"}, "pre": {"class"},
+    "span": {"class"}, "div": {"class"}, "code": {"class"}, "pre": {"class"}, "ol": {"start"},
     "th": {"align"}, "td": {"align"}, "abbr": {"title"},
 }
 #: Comments: inline formatting and links only (no <p>, no images, no classes).
@@ -243,6 +243,8 @@ def _post_attr(tag: str, name: str, value: str) -> bool:
                 or _OWN_ATTACHMENT.match(html.unescape(value)) is not None)
     if name in ("width", "height"):
         return value.isdigit() and int(value) <= 4000
+    if name == "start":             # "2. Then..." after a code block goes on counting
+        return value.isdigit() and len(value) <= 9
     return True
 
 

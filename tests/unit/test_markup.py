@@ -35,7 +35,7 @@ POST_ALLOWED = {
     "h4": set(), "h5": set(), "h6": set(), "blockquote": set(), "pre": {"class"},
     "code": {"class"}, "span": {"class"}, "div": {"class"}, "em": set(), "strong": set(),
     "del": set(), "s": set(), "sup": set(), "sub": set(), "a": {"href", "title", "rel"},
-    "img": {"src", "alt", "title", "width", "height"}, "ul": set(), "ol": set(),
+    "img": {"src", "alt", "title", "width", "height"}, "ul": set(), "ol": {"start"},
     "li": set(), "dl": set(), "dt": set(), "dd": set(), "table": set(), "thead": set(),
     "tbody": set(), "tr": set(), "th": {"align"}, "td": {"align"}, "kbd": set(),
     "abbr": {"title"},
@@ -327,6 +327,13 @@ def test_images_of_this_sites_attachments_are_kept():
 def test_other_relative_image_sources_are_dropped(src):
     for text in (f"![a]({src})", f'<img src="{src}" alt="a">'):
         assert img_srcs(render_markdown(text)) == [None], text
+
+
+def test_a_numbered_list_after_a_code_block_goes_on_counting():
+    out = render_markdown("1. Do this:\n```\ncode\n```\n2. Then that\n3. And this")
+    assert '<ol start="2">' in out
+    for bad in ('<ol start="x">', '<ol start="-1">', '<ol start="1e9">', '<ol start="9999999999">'):
+        assert "start" not in render_markdown(bad + "<li>a</li></ol>")
 
 
 def test_attachment_images_are_not_allowed_in_comments():
