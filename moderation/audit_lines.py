@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 
 from forum.extensions import db
-from forum.models import Attachment, AuditEntry, Flag, Post, Question, User
+from forum.models import Attachment, AuditEntry, Flag, Post, Question, SupportCase, User
 from moderation import audit
 from moderation.closing import SHORT_LABELS
 from moderation.flags import REASON_LABELS, posts_with_threads, thread_of
@@ -28,6 +28,12 @@ from moderation.flags import REASON_LABELS, posts_with_threads, thread_of
 # Human names of the actions, for the log's filter.
 ACTION_NAMES = {
     "answer.confirmed": "Confirmed an official answer",
+    "case.assigned": "Assigned a support case",
+    "case.opened": "Opened a support case",
+    "case.published": "Published a case's solution",
+    "case.resolved": "Resolved a support case",
+    "case.state": "Changed a support case's state",
+    "case.tier": "Changed a support case's tier",
     "answer.official": "Marked an answer official",
     "answer.official_withdrawn": "Withdrew an official mark",
     "attachment.verified": "Verified a fix file",
@@ -92,6 +98,11 @@ class Line:
     notes: list[list[Part]] = field(default_factory=list)   # details, each a sentence
 
     @property
+    def reason_label(self) -> str:
+        """A decision's words are a note to the person; an action's, its reason."""
+        return "Note" if self.entry.action.startswith(("flag.", "review.")) else "Reason"
+
+    @property
     def actor(self) -> User | None:
         return self.entry.actor
 
@@ -117,6 +128,7 @@ class _Refs:
     users: dict[int, User]
     flags: dict[int, Flag]
     files: dict[int, Attachment]
+    cases: dict[int, SupportCase]
 
 
 def _int(value: Any) -> int | None:
@@ -128,10 +140,11 @@ def _load(entries: list[AuditEntry], details: dict[int, dict]) -> _Refs:
     user_ids: set[int] = set()
     flag_ids: set[int] = set()
     file_ids: set[int] = set()
+    case_ids: set[int] = set()
     for e in entries:
         d = details[e.id]
-        {"post": post_ids, "user": user_ids, "flag": flag_ids,
-         "attachment": file_ids}.get(e.target_type, set()).add(e.target_id)
+        {"post": post_ids, "user": user_ids, "flag": flag_ids, "attachment": file_ids,
+         "case": case_ids}.get(e.target_type, set()).add(e.target_id)
         for key in ("post_id", "duplicate_of", "into"):
             if _int(d.get(key)):
                 post_ids.add(d[key])
@@ -141,11 +154,15 @@ def _load(entries: list[AuditEntry], details: dict[int, dict]) -> _Refs:
     files = {a.id: a for a in db.session.scalars(
         select(Attachment).where(Attachment.id.in_(file_ids)))} if file_ids else {}
     post_ids.update(a.post_id for a in files.values())
+    cases = {c.id: c for c in db.session.scalars(
+        select(SupportCase).where(SupportCase.id.in_(case_ids)))} if case_ids else {}
+    post_ids.update(c.question_id for c in cases.values() if c.question_id)
     flags = {f.id: f for f in db.session.scalars(
         select(Flag).where(Flag.id.in_(flag_ids)))} if flag_ids else {}
     users = {u.id: u for u in db.session.scalars(
         select(User).where(User.id.in_(user_ids)))} if user_ids else {}
-    return _Refs(posts=posts_with_threads(post_ids), users=users, flags=flags, files=files)
+    return _Refs(posts=posts_with_threads(post_ids), users=users, flags=flags, files=files,
+                 cases=cases)
 
 
 # -- words ------------------------------------------------------------------------
@@ -286,6 +303,28 @@ def _sentence(e: AuditEntry, d: dict, refs: _Refs) -> tuple[list[Part], list[lis
         where = [Part(" on "), *_post(refs, file.post_id)] if file else []
         parts = ([Part(f"marked {name}"), *where, Part(" as a verified fix")] if d.get("verified")
                  else [Part(f"removed the verified mark from {name}"), *where])
+    elif a.startswith("case."):
+        case = refs.cases.get(target)
+        on = ([Part(f"the support case #{target} on "), *_post(refs, case.question_id)]
+              if case is not None and case.question_id else [Part(f"support case #{target}")])
+        verb = a.split(".", 1)[1]
+        if verb == "opened":
+            parts = [Part("opened "), *on]
+        elif verb == "tier":
+            parts = [Part("moved "), *on, Part(f" from {d.get('before', '?')} to "
+                                               f"{d.get('after', '?')}")]
+        elif verb == "assigned":
+            parts = ([Part("assigned "), *on, Part(f" to {d['to']}")] if d.get("to")
+                     else [Part("unassigned "), *on])
+        elif verb == "state":
+            parts = [Part("set "), *on, Part(f" from {d.get('before', '?')} to "
+                                             f"{d.get('after', '?')}")]
+        elif verb == "published":
+            parts = [Part("published the solution of "), *on, Part(" as an official answer")]
+        elif verb == "resolved":
+            parts = [Part("resolved "), *on]
+        else:
+            parts = [Part(action_name(a).lower() + ": "), *on]
     elif a == "user.role":
         old, _, new = (e.reason or "").partition(" -> ")
         parts = [Part("changed the role of "), _user(refs, target),

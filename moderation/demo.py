@@ -97,6 +97,7 @@ def seed_moderation(users=None, question_ids=None) -> None:
                 .order_by(Post.score, Post.id).limit(1))
             if reply is not None:
                 _flag("maria_k", reply.id, FlagDraft(
-                    "other", text="This asks the asker a question; it belongs in a comment."))
+                    "other", text="The asker says the fan was quiet before; this answer is about a "
+                             "fresh Windows install, which they never mentioned."))
     except ForumError:
         return

@@ -93,6 +93,7 @@ def test_a_community_close_resolves_the_duplicate_flags_and_the_log_says_so(clie
     assert ("priya (moderator) marked carla’s duplicate flag on “Zigbee bulbs vanish when the "
             "HomeHub restarts” helpful.") in text
     assert "The flag named “HomeHub loses Zigbee devices after reboot” as the original." in text
+    assert "Note: closed as a duplicate of the question the flag named" in text
     assert "A binding vote: it took effect at once." in text
 
 
@@ -135,3 +136,16 @@ def test_only_moderators_read_it(client, auth, logged, role):
 def test_anonymous_goes_to_login(client, logged):
     response = client.get("/moderation/log")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_support_case_actions_read_as_sentences(client, auth):
+    from forum.services import cases
+
+    staff = make_user("sam_support", role="staff")
+    question = make_question(title="SecureTunnel fails with ST-4012 on my home network")
+    case = cases.open_case(staff, question.id, "Please attach the client log here, privately.")
+    auth.login(make_user("priya", role="moderator"))
+    text = visible_text(client.get("/moderation/log").get_data(as_text=True))
+    assert (f"sam_support (staff) opened the support case #{case.id} on “SecureTunnel fails "
+            "with ST-4012 on my home network”.") in text
+    assert "case: opened" not in text
