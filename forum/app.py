@@ -101,6 +101,10 @@ def register_blueprints(app: Flask) -> None:
     for module in (questions, posts, tags, users, auth, search, support, cases, attachments, staff,
                    admin, notifications, badges, settings, feeds, pages):
         app.register_blueprint(module.bp)
+    from forum.web import products, recurring  # products as data; recurring issues
+
+    for module in (products, recurring):
+        app.register_blueprint(module.bp)
     errors.register(app)
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

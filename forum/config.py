@@ -166,6 +166,17 @@ DEFAULTS: dict[str, Any] = {
     # Staff desk: answers with at least this score await verification; rows per list
     "STAFF_VERIFY_MIN_SCORE": 5,
     "STAFF_DESK_LIMIT": 50,
+    # Recurring issues (/staff/recurring): what each part of a canonical thread's score
+    # weighs (a closed duplicate, a merged thread, a me-too, a "did not solve it", a
+    # failed search matching it, and every RECURRING_VIEWS_PER_POINT views); threads
+    # shown and mailed in the weekly digest; weeks in the chart; distinct failed
+    # queries looked up in the search index per computation
+    "RECURRING_WEIGHTS": {"duplicates": 5, "merged": 5, "me_toos": 3, "not_solved": 2,
+                          "failed_searches": 1, "views": 1},
+    "RECURRING_VIEWS_PER_POINT": 100,
+    "RECURRING_LIMIT": 20,
+    "RECURRING_CHART_WEEKS": 8,
+    "RECURRING_FAILED_QUERIES": 200,
     # Insights: search log rows are kept this many days (`flask insights prune`);
     # a solved thread with at least FEEDBACK_REVIEW_NO "did not solve it" answers,
     # and more no than yes, is flagged for review; feedback posts per visitor
@@ -251,6 +262,9 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
     if environ.get("SUPPORT_ON_DUTY"):
         settings["SUPPORT_ON_DUTY"] = [n.strip() for n in environ["SUPPORT_ON_DUTY"].split(",")
                                        if n.strip()]
+    for key in ("RECURRING_VIEWS_PER_POINT", "RECURRING_LIMIT", "RECURRING_CHART_WEEKS"):
+        if environ.get(key):
+            settings[key] = int(environ[key])
     if environ.get("PRODUCTS"):
         settings["PRODUCTS"] = [p.strip() for p in environ["PRODUCTS"].split(",") if p.strip()]
     return settings

@@ -31,6 +31,7 @@ class QuestionDraft:
     body: str
     tags: tuple[str, ...]
     product: str | None = None
+    product_version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,12 +149,13 @@ def parse_question(data: Mapping[str, Any]) -> tuple[QuestionDraft | None, dict[
         validate_body(body, errors)
     tags = parse_tags(data.get("tags"), errors)
     product = _text(data, "product", errors) or None
-    products = _cfg("PRODUCTS")
-    if product and products and product not in products:
-        errors["product"] = "Choose one of the listed products."
+    version = _text(data, "product_version", errors) or None
+    from forum.services.products import check_product  # the list admins keep, else PRODUCTS
+    check_product(product, version, errors)
     if errors:
         return None, errors
-    return QuestionDraft(title=title, body=body, tags=tags, product=product), errors
+    return QuestionDraft(title=title, body=body, tags=tags, product=product,
+                         product_version=version), errors
 
 
 def parse_body(data: Mapping[str, Any]) -> tuple[str | None, dict[str, str]]:

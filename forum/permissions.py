@@ -254,6 +254,15 @@ def deny_manage_roles(user: Any) -> str | None:
     return None
 
 
+def deny_manage_products(user: Any) -> str | None:
+    """The list of products, their versions and owners: admins."""
+    if denial := _writer(user):
+        return denial
+    if user.role != "admin":
+        return "Only admins can change the list of products."
+    return None
+
+
 def deny_manage_jobs(user: Any) -> str | None:
     """The job queue's parked jobs: admins (they may hold other people's events)."""
     if denial := _writer(user):
@@ -471,6 +480,7 @@ RULES: dict[str, Callable[..., str | None]] = {
     "upload_executable": deny_upload_executable,
     "manage_roles": deny_manage_roles,
     "manage_jobs": deny_manage_jobs,
+    "manage_products": deny_manage_products,
     "me_too": deny_me_too,
     "open_case": deny_open_case,
     "view_case": deny_view_case,

@@ -42,7 +42,7 @@ def official(a: Answer) -> dict[str, Any] | None:
         return None
     return {"by": user_brief(a.official_by) if a.official_by else None,
             "at": iso(a.official_at), "stale": a.official_stale,
-            "revision": a.official_revision}
+            "revision": a.official_revision, "version": a.official_version}
 
 
 def known_issue(issue) -> dict[str, Any] | None:
@@ -75,6 +75,7 @@ def question_summary(q: Question) -> dict[str, Any]:
         "title": q.title,
         "tags": q.tag_names,
         "product": q.product,
+        "product_version": q.product_version,
         "author": user_brief(q.author),
         "score": q.score,
         "answer_count": q.answer_count,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
 
 from forum import inputs
 from forum.api import api_user, bp, json_body, serialize
@@ -17,7 +17,11 @@ def _answer_state(answer):
 
 @bp.post("/answers/<int:answer_id>/official")
 def mark_official(answer_id: int):
-    return _answer_state(official.mark_official(api_user(), answer_id))
+    user = api_user()
+    version = json_body().get("version") if request.content_length else None
+    if version is not None and not isinstance(version, str):
+        raise ValidationError({"version": "version must be text."})
+    return _answer_state(official.mark_official(user, answer_id, version=version))
 
 
 @bp.delete("/answers/<int:answer_id>/official")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from forum import changes, permissions, signals
-from forum.errors import Conflict, NotFound
+from forum.errors import Conflict, NotFound, ValidationError
 from forum.extensions import db
 from forum.models import Answer, Question, Revision, utcnow
 from forum.services import reputation
@@ -45,14 +45,34 @@ def refresh_thread(question: Question) -> None:
     )
 
 
+def _checked_version(question: Question, version: str | None) -> str | None:
+    """The version a verification was checked against: one of the question's
+    product's versions, by default the question's own."""
+    from forum.services.products import version_names
+
+    version = (version or "").strip() or question.product_version
+    if version and version != question.product_version and version not in version_names(
+            question.product):
+        raise ValidationError({"version": f"Choose one of the listed versions of "
+                                          f"{question.product or 'the product'}."})
+    return version
+
+
 @changes.transaction
-def mark_official(user, answer_id: int) -> Answer:
-    """Verify an answer, or confirm a stale verification again. Marking an answer
-    that is already verified and current changes nothing."""
+def mark_official(user, answer_id: int, version: str | None = None) -> Answer:
+    """Verify an answer, or confirm a stale verification again, recording the
+    product version it was checked against (`version`, by default the question's).
+    Marking an answer that is already verified and current only updates that version."""
     answer, question = _lock(answer_id)
     permissions.require("mark_official", user, answer)
+    checked = _checked_version(question, version)
     if answer.is_official and not answer.official_stale:
+        if version and checked != answer.official_version:
+            answer.official_version = checked
+            record_staff_action(user, "answer.official_version", ("post", answer.id),
+                                version=checked)
         return answer
+    answer.official_version = checked
     confirming = answer.is_official
     now = utcnow()
     answer.official_by_id = user.id
@@ -85,6 +105,7 @@ def withdraw_official(user, answer_id: int) -> Answer:
     answer.official_at = None
     answer.official_revision = None
     answer.official_stale = False
+    answer.official_version = None
     reputation.refresh(*touched)
     refresh_thread(question)
     record_staff_action(user, "answer.official_withdrawn", ("post", answer.id))

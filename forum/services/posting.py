@@ -91,7 +91,8 @@ def ask_question(user, draft: QuestionDraft) -> Question:
     now = utcnow()
     question = Question(
         author_id=user.id, title=draft.title, slug=slugify(draft.title), body=draft.body,
-        body_html=render_markdown(draft.body), product=draft.product, status="open",
+        body_html=render_markdown(draft.body), product=draft.product,
+        product_version=draft.product_version, status="open",
         tags=tags, created_at=now, last_activity_at=now,
     )
     db.session.add(question)

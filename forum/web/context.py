@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from forum import permissions
 from forum.models import utcnow
+from forum.services.products import lazy_product_names
 
 
 def can(action: str, *args) -> bool:
@@ -70,5 +71,5 @@ def register(app: Flask) -> None:
         return {
             "site_name": app.config["SITE_NAME"],
             "company_name": app.config["COMPANY_NAME"],
-            "products": app.config["PRODUCTS"],
+            "products": lazy_product_names,   # the products table, else PRODUCTS
         }

@@ -22,7 +22,8 @@ def mark_official(answer_id: int):
     if request.form.get("action") == "withdraw":
         answer = official.withdraw_official(current_user, answer_id)
     else:
-        answer = official.mark_official(current_user, answer_id)
+        answer = official.mark_official(current_user, answer_id,
+                                        version=request.form.get("version") or None)
     if request.form.get("next") == "desk":
         return redirect(url_for("staff.desk", tab="community", _anchor="awaiting"), 303)
     return redirect(question_url(answer.question, _anchor=f"answer-{answer.id}"), 303)
