@@ -72,6 +72,8 @@ def api_reference():
     document = openapi.spec()
     return render_template("pages/api.html", info=document.get("info", {}),
                            openapi_version=document.get("openapi", ""),
+                           error_legend={code: response["description"]
+                                         for code, response in openapi.ERRORS.items()},
                            groups=operation_groups(document),
                            schemas=document.get("components", {}).get("schemas", {}),
                            security=document.get("components", {}).get("securitySchemes", {}))
@@ -92,7 +94,8 @@ class Operation:
     description: str
     parameters: list[dict]
     request_body: dict | None
-    responses: list[tuple[str, dict]]
+    responses: list[tuple[str, dict]]     # successes and errors with their own body
+    errors: list[tuple[str, str]]         # (status, description) of the shared Error body
     security: list[str]           # the schemes it needs: bearer, signature
     anchor: str
 
@@ -117,16 +120,26 @@ def operation_groups(document: dict[str, Any]) -> list[Group]:
             op = item.get(method)
             if not isinstance(op, dict):
                 continue
+            responses = sorted(op.get("responses", {}).items())
             group.operations.append(Operation(
                 method=method.upper(), path=path,
                 summary=op.get("summary", ""), description=op.get("description", ""),
                 parameters=[*shared, *op.get("parameters", [])],
                 request_body=_request_schema(op.get("requestBody")),
-                responses=sorted(op.get("responses", {}).items()),
+                responses=[(status, response) for status, response in responses
+                           if not _is_error(response)],
+                errors=[(status, response.get("description", ""))
+                        for status, response in responses if _is_error(response)],
                 security=sorted({name for req in op.get("security") or [] for name in req}),
                 anchor=_anchor(method, path),
             ))
     return list(groups.values())
+
+
+def _is_error(response: dict) -> bool:
+    """A response whose body is the shared `Error` schema: listed by status only."""
+    schemas = [entry.get("schema", {}) for entry in response.get("content", {}).values()]
+    return bool(schemas) and all(s.get("$ref", "").endswith("/Error") for s in schemas)
 
 
 def _request_schema(body: dict | None) -> dict | None:

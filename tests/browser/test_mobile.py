@@ -117,14 +117,16 @@ def test_header_is_one_row_on_a_desktop(site, new_context, role):
     page = new_context(ROLES[role], **DESKTOP).new_page()
     for path in ("/", site.thread_path):
         page.goto(site(path))
-        if path == "/":
-            screenshot(page, f"desktop-{role}-home")
         header = page.locator(".site-header").bounding_box()
         assert header and header["height"] < HEADER_MAX + 8, (role, path, header)
         search = page.locator(".site-search").bounding_box()
         # A member's search box was squeezed to 160px; staff roles have more links.
         need = 360 if role in ("anonymous", "member") else 280
         assert search and search["width"] >= need, (role, path, page.evaluate(HEADER_PARTS))
+    for (who, template), name in SHOTS.items():      # the pages to look at, as desktop
+        if who == role:
+            page.goto(site(_fill(template, site)))
+            screenshot(page, f"desktop-{role}-{name}")
 
 
 @pytest.mark.parametrize(("role", "links"), [

@@ -83,7 +83,9 @@ def test_api_reference_shows_parameters_bodies_and_responses(client):
     assert '<span class="api-lock">token</span>' in ask
     assert 'Request body <span class="api-in">application/json</span>' in ask
     assert '<a href="#schema-NewQuestion">NewQuestion</a>' in ask
-    assert 'api-status--4xx">422</span>' in ask
+    assert 'api-status--2xx">201</span>' in ask
+    assert 'href="#status-422">422</a>' in ask            # errors: their status, once explained
+    assert re.search(r'id="status-422">.*?</dt>\s*<dd>Validation failed', page, re.S)
     error = page[page.index('id="schema-Error"'):]
     assert '<code class="api-field">error</code>' in error
     assert '<span class="api-required">required</span>' in error
