@@ -118,6 +118,9 @@ def register_cli(app: Flask) -> None:
     from forum import cli
 
     cli.register(app)
+    from forum import recurring_cli
+
+    recurring_cli.register(app)
 
 
 def register_caching(app: Flask) -> None:
