@@ -27,6 +27,7 @@ PAGES = [
     ("tags", "/tags", None),
     ("staff-desk", "/staff", "sam_support"),
     ("moderation", "/moderation", "priya.n"),
+    ("audit-log", "/moderation/log", "priya.n"),
     ("inbox", "/inbox", "maria_k"),
     ("settings", "/settings", "maria_k"),
     ("help", "/help", None),
