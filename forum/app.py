@@ -86,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
         cases,
         errors,
         feeds,
+        kb,
         notifications,
         pages,
         posts,
@@ -99,7 +100,7 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (questions, posts, tags, users, auth, search, support, cases, attachments, staff,
-                   admin, notifications, badges, settings, feeds, pages):
+                   admin, notifications, badges, settings, feeds, pages, kb):
         app.register_blueprint(module.bp)
     from forum.web import products, recurring  # products as data; recurring issues
 

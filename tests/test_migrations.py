@@ -347,3 +347,33 @@ def test_upgrade_to_0015_seeds_products_from_threads_and_they_take_versions(app)
                             {"id": question_id}).one() == ("AeroScan 300", None)
     assert [p.name for p in db.session.query(Product)] == ["AeroScan 300"]
     assert db.session.get(Question, question_id).official_version is None
+
+
+def test_upgrade_to_0016_keeps_official_answers_and_they_become_articles(app):
+    """0016 adds the knowledge base's three tables beside existing threads; an
+    official answer from before the upgrade can be promoted and published after it."""
+    from forum.models import Answer, Article, User
+    from forum.services import knowledge_base, official
+    from tests.factories import make_answer, make_question, make_user
+
+    writer, reviewer = make_user(role="staff"), make_user(role="staff")
+    question = make_question(title="Headset microphone silent after the driver update")
+    answer = make_answer(question, body="Reinstall the audio driver 6.2 and reboot twice.")
+    official.mark_official(writer, answer.id)
+    ids = answer.id, writer.id, reviewer.id
+    question_id = question.id
+    db.session.remove()
+    downgrade(revision="0015_products")
+    assert not {"kb_articles", "kb_revisions", "kb_sources"} & set(
+        inspect(db.engine).get_table_names())
+    upgrade()
+    answer_id, writer_id, reviewer_id = ids
+    assert db.session.get(Answer, answer_id).is_official
+    article, created = knowledge_base.promote_answer(db.session.get(User, writer_id), answer_id)
+    knowledge_base.submit_for_review(db.session.get(User, writer_id), article.id)
+    knowledge_base.publish(db.session.get(User, reviewer_id), article.id)
+    db.session.expire_all()
+    row = db.session.get(Article, article.id)
+    assert created and row.state == "published"
+    assert row.title == "Headset microphone silent after the driver update"
+    assert knowledge_base.article_for_thread(question_id).id == article.id

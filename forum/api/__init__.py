@@ -88,5 +88,5 @@ def _valid_unicode(data: Any) -> bool:
     return True
 
 
-from forum.api import attachments, cases, hooks, routes, support  # noqa: E402,F401  (routes attach to bp)
+from forum.api import articles, attachments, cases, hooks, routes, support  # noqa: E402,F401  (routes attach to bp)
 from forum.api import products  # noqa: E402,F401  (products and recurring issues attach to bp)

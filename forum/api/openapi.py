@@ -327,7 +327,8 @@ def add_paths(app: Flask, paths: Callable[[], dict[str, Any]]) -> None:
 
 def core_paths() -> dict[str, Any]:
     """The paths of the core API (`forum.api`)."""
-    return {**_paths(), **_support_paths(), **_attachment_paths(), **_case_paths()}
+    return {**_paths(), **_support_paths(), **_attachment_paths(), **_case_paths(),
+            **_article_paths()}
 
 
 def spec(app: Flask | None = None) -> dict[str, Any]:
@@ -625,4 +626,47 @@ def _case_paths() -> dict[str, Any]:
                                                          "overdue_cases, overdue_questions"},
                                   **_errors("401", "403")}},
         },
+    }
+
+
+# -- knowledge-base articles (forum/api/articles.py) --------------------------------
+
+SCHEMAS["ArticleBrief"] = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "title": {"type": "string"},
+    "product": {"type": "string", "nullable": True},
+    "state": {"type": "string", "enum": ["draft", "review", "published"]},
+    "published_at": {"type": "string", "format": "date-time", "nullable": True},
+    "updated_at": {"type": "string", "format": "date-time"},
+    "url": {"type": "string", "format": "uri"},
+}}
+SCHEMAS["Article"] = {"allOf": [_ref("ArticleBrief"), {"type": "object", "properties": {
+    "problem": {"type": "string", "description": "Markdown"}, "problem_html": {"type": "string"},
+    "solution": {"type": "string", "description": "Markdown"}, "solution_html": {"type": "string"},
+    "author": _ref("UserBrief"), "revision_count": {"type": "integer"},
+    "sources": {"type": "array", "description": "the community threads it answers",
+                "items": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "title": {"type": "string"},
+                    "url": {"type": "string", "format": "uri"}}}},
+}}]}
+_KB_MATCHES = {"type": "array", "items": _ref("ArticleBrief"),
+               "description": "published knowledge-base articles matching the words, best "
+                              "first (shown above the threads; the thread ranking is unchanged)"}
+SCHEMAS["SearchPage"]["properties"]["articles"] = _KB_MATCHES
+SCHEMAS["Similar"]["properties"]["articles"] = _KB_MATCHES
+
+
+def _article_paths() -> dict[str, Any]:
+    return {
+        "/api/v1/articles": {"get": {
+            "summary": "Published knowledge-base articles, newest first",
+            "parameters": [{"name": "product", "in": "query", "required": False,
+                            "schema": {"type": "string"}, "description": "one product"}],
+            "responses": {**_ok("The articles", {"type": "object", "properties": {
+                "articles": {"type": "array", "items": _ref("ArticleBrief")}}})}}},
+        "/api/v1/articles/{article_id}": {"get": {
+            "summary": "One article with its source threads (a draft or an article in review "
+                       "is a 404 unless you are company staff)",
+            "parameters": [_id("article_id")],
+            "responses": {**_ok("The article", {"type": "object", "properties": {
+                "article": _ref("Article")}}), **_errors("404")}}},
     }

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import current_app, g, jsonify, request, url_for
 
 from forum import inputs, permissions
-from forum.api import api_user, bp, json_body, serialize
+from forum.api import api_user, articles, bp, json_body, serialize
 from forum.api.openapi import spec
 from forum.errors import ValidationError
 from forum.services import accepting, browsing, posting, searching, voting
@@ -56,7 +56,9 @@ def similar_questions():
     if not title.strip():
         raise ValidationError({"title": "Send the title to compare, as `?title=...`."})
     body = request.args.get("body", "")
-    return jsonify(serialize.similar(searching.similar_threads(title, limit=5, body=body)))
+    data = serialize.similar(searching.similar_threads(title, limit=5, body=body))
+    data["articles"] = articles.matching(title)      # knowledge base, shown first
+    return jsonify(data)
 
 
 @bp.get("/search")
@@ -64,7 +66,9 @@ def search():
     search_request = inputs.parse_search(request.args)
     if not search_request.q.strip():
         raise ValidationError({"q": "Send a query, as `?q=wifi drops tag:windows`."})
-    return jsonify(serialize.search_page(searching.search_threads(search_request)))
+    data = serialize.search_page(searching.search_threads(search_request))
+    data["articles"] = articles.matching(search_request.q)   # knowledge base, shown first
+    return jsonify(data)
 
 
 @bp.get("/questions/<int:question_id>")

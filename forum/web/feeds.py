@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, render_template, url_for
 
-from forum.services import feeds
+from forum.services import feeds, knowledge_base
 from forum.web.context import question_url
 
 bp = Blueprint("feeds", __name__)
@@ -58,7 +58,8 @@ def _question_entry(q) -> dict:
 def sitemap():
     rows = feeds.sitemap_rows()
     base = url_for("questions.index", _external=True).rstrip("/")
-    return Response(render_template("feeds/sitemap.xml", rows=rows, base=base),
+    return Response(render_template("feeds/sitemap.xml", rows=rows, base=base,
+                                    articles=knowledge_base.sitemap_rows()),
                     content_type="application/xml; charset=utf-8")
 
 

@@ -8,7 +8,15 @@ from flask_login import current_user, login_required
 from forum import inputs
 from forum.errors import ForumError, ValidationError
 from forum.markup import render_markdown
-from forum.services import attachments, browsing, cases, escalation, posting, searching
+from forum.services import (
+    attachments,
+    browsing,
+    cases,
+    escalation,
+    knowledge_base,
+    posting,
+    searching,
+)
 from forum.web.context import question_url
 from forum.web.http_cache import list_page, thread_page
 from forum.web.limits import limited, previewing
@@ -45,7 +53,8 @@ def show(question_id: int, slug: str | None = None):
     return render_template("questions/show.html", thread=thread, question=thread.question,
                            answer_form={}, errors={}, related=related,
                            followup=escalation.fix_followup(thread.question, current_user),
-                           in_support=cases.handled_by_support(thread.question.id))
+                           in_support=cases.handled_by_support(thread.question.id),
+                           kb_article=knowledge_base.article_for_thread(thread.question.id))
 
 
 @bp.route("/ask", methods=["GET", "POST"])
@@ -59,8 +68,11 @@ def ask():
     def page(errors, preview=None, status=200):
         similar = (searching.similar_threads(form["title"], body=form.get("body", ""))
                    if form.get("title") else None)
+        similar_articles = (knowledge_base.matching_articles(form["title"])
+                            if form.get("title") else [])
         return render_template("questions/ask.html", form=form, errors=errors, preview=preview,
-                               similar=similar, chosen_files=attachments.chosen_names(files),
+                               similar=similar, similar_articles=similar_articles,
+                               chosen_files=attachments.chosen_names(files),
                                tag_check=posting.tag_check(current_user)), status
 
     if request.method == "GET":

@@ -397,9 +397,21 @@
       return span;
     }
 
-    function show(results) {
+    function show(results, articles) {
       // Built from text nodes only: titles never become markup.
       list.textContent = "";
+      // Knowledge-base articles that match come first.
+      (articles || []).forEach(function (r) {
+        var li = document.createElement("li");
+        var a = document.createElement("a");
+        li.className = "similar__article";
+        a.href = r.url;
+        a.textContent = r.title;
+        li.appendChild(badge("knowledge base", "kb"));
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(a);
+        list.appendChild(li);
+      });
       results.forEach(function (r) {
         var li = document.createElement("li");
         var a = document.createElement("a");
@@ -410,7 +422,7 @@
         if (r.status === "closed") li.appendChild(badge("closed", "closed"));
         list.appendChild(li);
       });
-      panel.hidden = results.length === 0;
+      panel.hidden = results.length === 0 && (articles || []).length === 0;
     }
 
     function lookUp() {
@@ -429,7 +441,7 @@
           if (!response.ok || !isJSON(response)) throw new Error("similar failed");
           return response.json();
         })
-        .then(function (json) { show(json.results || []); })
+        .then(function (json) { show(json.results || [], json.articles || []); })
         .catch(function () { /* keep what is shown */ });
     }
 
