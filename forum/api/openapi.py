@@ -328,7 +328,7 @@ def add_paths(app: Flask, paths: Callable[[], dict[str, Any]]) -> None:
 def core_paths() -> dict[str, Any]:
     """The paths of the core API (`forum.api`)."""
     return {**_paths(), **_support_paths(), **_attachment_paths(), **_case_paths(),
-            **_article_paths()}
+            **_article_paths(), **_product_paths()}
 
 
 def spec(app: Flask | None = None) -> dict[str, Any]:
@@ -670,3 +670,94 @@ def _article_paths() -> dict[str, Any]:
             "responses": {**_ok("The article", {"type": "object", "properties": {
                 "article": _ref("Article")}}), **_errors("404")}}},
     }
+
+
+# -- products and versions; recurring issues (issue 17, part B) ----------------------------
+
+SCHEMAS["ProductVersion"] = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "name": {"type": "string", "maxLength": 50},
+    "position": {"type": "integer", "description": "order, oldest first"},
+    "released_on": {"type": "string", "format": "date", "nullable": True},
+}}
+SCHEMAS["Product"] = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "name": {"type": "string", "maxLength": 100},
+    "versions": {"type": "array", "items": _ref("ProductVersion")},
+    "owners": {"type": "array", "description": "company staff who get the weekly digest "
+                                               "(shown to company staff only)",
+               "items": {"type": "object", "properties": {
+                   "id": {"type": "integer"}, "username": {"type": "string"}}}},
+}}
+SCHEMAS["ProductInput"] = {"type": "object", "required": ["name"], "properties": {
+    "name": {"type": "string", "maxLength": 100},
+    "owners": {"type": "array", "items": {"type": "string"},
+               "description": "usernames of company staff"},
+}}
+SCHEMAS["VersionInput"] = {"type": "object", "required": ["name"], "properties": {
+    "name": {"type": "string", "maxLength": 50},
+    "released_on": {"type": "string", "format": "date"},
+}}
+_RECURRING_PARTS = {p: {"type": "integer"} for p in (
+    "duplicates", "merged", "me_toos", "views", "not_solved", "failed_searches")}
+SCHEMAS["RecurringIssue"] = {"type": "object", "properties": {
+    "question_id": {"type": "integer"}, "title": {"type": "string"},
+    "url": {"type": "string", "format": "uri"},
+    "product": {"type": "string", "nullable": True},
+    "product_version": {"type": "string", "nullable": True},
+    "score": {"type": "integer", "description": "the weighted sum of the parts over the window"},
+    "parts": {"type": "object", "properties": _RECURRING_PARTS,
+              "description": "rolled up over the thread, its closed duplicates and merged "
+                             "threads; views are all-time"},
+    "this_week": {"type": "integer"}, "last_week": {"type": "integer", "nullable": True},
+    "trend": {"type": "string", "enum": ["up", "down", "flat", "new"]},
+    "change_percent": {"type": "number", "nullable": True},
+    "solved": {"type": "boolean"}, "status": {"type": "string"},
+}}
+
+
+def _product_paths() -> dict[str, Any]:
+    product = {"type": "object", "properties": {"product": _ref("Product")}}
+    return {
+        "/api/v1/products": {
+            "get": {"summary": "Products and their versions, as the ask form offers them",
+                    "responses": _ok("The products", {"type": "object", "properties": {
+                        "products": {"type": "array", "items": _ref("Product")}}})},
+            "post": {"summary": "Add a product (admins)", "security": SECURED,
+                     "requestBody": _body(_ref("ProductInput")),
+                     "responses": {**_ok("Created", product, "201"), **_errors(*WRITE_ERRORS)}},
+        },
+        "/api/v1/products/{product_id}/versions": {
+            "post": {"summary": "Add a version, last in the product's order (admins)",
+                     "parameters": [_id("product_id")], "security": SECURED,
+                     "requestBody": _body(_ref("VersionInput")),
+                     "responses": {**_ok("Created", {"type": "object", "properties": {
+                         "product": _ref("Product"), "version": {"type": "object"}}}, "201"),
+                         **_errors(*WRITE_ERRORS)}},
+        },
+        "/api/v1/insights/recurring": {
+            "get": {"summary": "Recurring issues: canonical threads by score, with the parts "
+                               "and the week-over-week trend (company staff)",
+                    "security": SECURED,
+                    "parameters": [
+                        {"name": "days", "in": "query", "required": False,
+                         "schema": {"type": "integer", "minimum": 1, "maximum": 365,
+                                    "default": 7}},
+                        {"name": "product", "in": "query", "required": False,
+                         "schema": {"type": "string"}},
+                        {"name": "version", "in": "query", "required": False,
+                         "schema": {"type": "string"}, "description": "needs product"}],
+                    "responses": {**_ok("The ranking", {"type": "object", "properties": {
+                        "days": {"type": "integer"},
+                        "product": {"type": "string", "nullable": True},
+                        "version": {"type": "string", "nullable": True},
+                        "weights": {"type": "object"},
+                        "issues": {"type": "array", "items": _ref("RecurringIssue")}}}),
+                        **_errors("401", "403", "422")}},
+        },
+    }
+SCHEMAS["QuestionSummary"]["properties"]["product_version"] = {
+    "type": "string", "nullable": True, "description": "a version of `product`"}
+SCHEMAS["NewQuestion"]["properties"]["product_version"] = {
+    "type": "string", "description": "one of the product's versions (GET /api/v1/products)"}
+SCHEMAS["Official"]["properties"]["official"]["properties"]["version"] = {
+    "type": "string", "nullable": True,
+    "description": "the product version staff checked it against"}
