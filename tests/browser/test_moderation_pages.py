@@ -73,3 +73,24 @@ def test_the_close_form_finds_the_original_by_title(new_context, site):
     assert page.get_by_role("button", name="Close now").is_visible()
     assert page.get_by_text("Your vote is binding: it closes the question at once.").is_visible()
     screenshot(page, "close-form-lookup")
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_official_banner_quotes_an_answer_other_than_the_accepted_one(new_context, site, size):
+    page = new_context(**SIZES[size]).new_page()
+    page.goto(site("/search?q=battery+overnight+asleep"))
+    page.get_by_role("link", name=re.compile("AeroBook 13 loses 30-40% battery")).first.click()
+    banner = page.locator(".banner--official")
+    quote = banner.locator("blockquote").inner_text()
+    assert quote.startswith("Official note for AeroBook 13 owners"), quote
+    banner.get_by_role("link", name=re.compile("Read the official answer")).click()
+    official = page.locator(".post--official")
+    assert "Official note for AeroBook 13 owners" in official.inner_text()
+    assert page.locator(".post--accepted").count() == 1
+    assert "post--official" not in page.locator(".post--accepted").get_attribute("class")
+    screenshot(page, f"official-banner-{size}")
+    page.goto(site("/search?q=image+verification+failed"))
+    assert "Fixed in 2.4.1" in page.locator(".search-results").inner_text()
+    page.goto(site("/search?q=printjet+3200+offline"))
+    assert "Known issue: Investigating" in page.locator(".search-results").inner_text()
+    screenshot(page, f"search-known-issue-{size}")
