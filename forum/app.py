@@ -86,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
         cases,
         errors,
         feeds,
+        insights,
         kb,
         notifications,
         pages,
@@ -106,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (products, recurring):
         app.register_blueprint(module.bp)
+    app.register_blueprint(insights.bp)
     errors.register(app)
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

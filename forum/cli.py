@@ -316,8 +316,21 @@ def _alert_overdue() -> None:
     click.echo(f"{cases.alert_overdue()} service-level alert(s) sent.")
 
 
+insights_group = AppGroup("insights", help="Insights: the search log.")
+
+
+@insights_group.command("prune")
+def insights_prune() -> None:
+    """Delete searches older than SEARCH_LOG_DAYS (90 by default) from the search
+    log; run it daily from cron."""
+    from forum.services import search_log
+
+    click.echo(f"{search_log.prune()} search(es) older than {search_log.retention_days()} days deleted.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(jobs_group)
+    app.cli.add_command(insights_group)
     app.cli.add_command(support_group)
     app.cli.add_command(users)
     app.cli.add_command(seed_demo)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from flask import current_app, g, jsonify, request, url_for
 
+import forum.services.deflection as deflection
+import forum.services.search_log as search_log
 from forum import inputs, permissions
 from forum.api import api_user, articles, bp, json_body, serialize
 from forum.api.openapi import spec
@@ -50,15 +52,29 @@ def ask():
     return response
 
 
+def _shown_to_ask_session(similar):
+    """Similar threads shown on /ask count for its ask session (`?ask_session=`)."""
+    if similar and request.args.get("ask_session"):
+        deflection.similar_shown(request.args["ask_session"])
+    return similar
+
+
 @bp.get("/questions/similar")
 def similar_questions():
     title = request.args.get("title", "")
     if not title.strip():
         raise ValidationError({"title": "Send the title to compare, as `?title=...`."})
     body = request.args.get("body", "")
-    data = serialize.similar(searching.similar_threads(title, limit=5, body=body))
+    data = serialize.similar(_shown_to_ask_session(searching.similar_threads(title, limit=5, body=body)))
     data["articles"] = articles.matching(title)      # knowledge base, shown first
     return jsonify(data)
+
+
+def _logged(search_request, page):
+    """The search log records API searches too (`source` api)."""
+    search_log.record_page(search_request, page, source="api",
+                           signed_in=g.get("api_user") is not None)
+    return page
 
 
 @bp.get("/search")
@@ -66,7 +82,7 @@ def search():
     search_request = inputs.parse_search(request.args)
     if not search_request.q.strip():
         raise ValidationError({"q": "Send a query, as `?q=wifi drops tag:windows`."})
-    data = serialize.search_page(searching.search_threads(search_request))
+    data = serialize.search_page(_logged(search_request, searching.search_threads(search_request)))
     data["articles"] = articles.matching(search_request.q)   # knowledge base, shown first
     return jsonify(data)
 

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, exists, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from forum import changes
 from forum.extensions import db
-from forum.models import AskSession, utcnow
+from forum.models import AskSession, Question, utcnow
 
 log = logging.getLogger("crowdfix.insights")
 
@@ -61,6 +61,10 @@ def _mark(token: Any, condition, values: dict) -> bool:
     return result.rowcount > 0
 
 
+def _exists(question_id: int):
+    return exists(select(Question.id).where(Question.id == question_id))
+
+
 def similar_shown(token: Any, now: datetime | None = None) -> bool:
     return _mark(token, AskSession.similar_shown_at.is_(None),
                  {"similar_shown_at": now or utcnow()})
@@ -68,12 +72,12 @@ def similar_shown(token: Any, now: datetime | None = None) -> bool:
 
 def opened(token: Any, question_id: int, now: datetime | None = None) -> bool:
     """A suggested thread was opened from the session (the first one counts)."""
-    return _mark(token, AskSession.opened_at.is_(None),
+    return _mark(token, and_(AskSession.opened_at.is_(None), _exists(question_id)),
                  {"opened_at": now or utcnow(), "opened_question_id": question_id})
 
 
 def posted(token: Any, question_id: int, now: datetime | None = None) -> bool:
-    return _mark(token, AskSession.posted_at.is_(None),
+    return _mark(token, and_(AskSession.posted_at.is_(None), _exists(question_id)),
                  {"posted_at": now or utcnow(), "posted_question_id": question_id})
 
 

@@ -11,14 +11,15 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from forum import changes
 from forum.extensions import db
-from forum.models import SEARCH_SOURCES, SearchLog, utcnow
+from forum.models import SEARCH_SOURCES, Question, SearchLog, utcnow
 
 log = logging.getLogger("crowdfix.insights")
 
@@ -64,7 +65,8 @@ def opened(log_id: int, question_id: int, rank: int | None, *,
             result = db.session.execute(
                 update(SearchLog)
                 .where(SearchLog.id == log_id, SearchLog.opened_question_id.is_(None),
-                       SearchLog.result_count > 0, SearchLog.created_at >= now - OPEN_WITHIN)
+                       SearchLog.result_count > 0, SearchLog.created_at >= now - OPEN_WITHIN,
+                       exists(select(Question.id).where(Question.id == question_id)))
                 .values(opened_question_id=question_id, opened_rank=rank, opened_at=now))
     except SQLAlchemyError:       # e.g. a question id that does not exist
         log.warning("search log: could not record an opened result", exc_info=True)
@@ -81,3 +83,13 @@ def prune(now: datetime | None = None) -> int:
     """Delete searches older than SEARCH_LOG_DAYS; how many were deleted."""
     cutoff = (now or utcnow()) - timedelta(days=retention_days())
     return db.session.execute(delete(SearchLog).where(SearchLog.created_at < cutoff)).rowcount
+
+
+def record_page(search_request: Any, page: Any, *, source: str, signed_in: bool) -> int | None:
+    """Log the first page of a search (`forum.services.searching.search_threads`):
+    the query as typed, the total found, the `product:` filter if any."""
+    if getattr(search_request, "page", 1) != 1 or page.query.is_empty:
+        return None
+    products = ",".join(page.query.products) or None
+    return record(search_request.q, page.total, source=source, signed_in=signed_in,
+                  product=products)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request
 from flask_login import current_user, login_required
 
+import forum.services.deflection as deflection
 from forum import inputs
 from forum.errors import ForumError, ValidationError
 from forum.markup import render_markdown
@@ -65,9 +66,15 @@ def ask():
 
     files = attachments.present(request.files.getlist("files"))
 
+    # Deflection: showing /ask starts an ask session; its form carries the token.
+    token = deflection.start() if request.method == "GET" else form.get("ask_session")
+    g.ask_session = token if deflection.valid_token(token) else None
+
     def page(errors, preview=None, status=200):
         similar = (searching.similar_threads(form["title"], body=form.get("body", ""))
                    if form.get("title") else None)
+        if similar:
+            deflection.similar_shown(g.ask_session)
         similar_articles = (knowledge_base.matching_articles(form["title"])
                             if form.get("title") else [])
         return render_template("questions/ask.html", form=form, errors=errors, preview=preview,
@@ -93,6 +100,7 @@ def ask():
         question = posting.ask_question(current_user, draft)
     except ValidationError as e:
         return page(e.errors, status=422)
+    deflection.posted(g.ask_session, question.id)
     for message in attachments.attach_files(current_user, question.id, files, file_kind):
         flash(f"Your question was posted, but a file was not attached: {message}", "error")
     return redirect(question_url(question), 303)

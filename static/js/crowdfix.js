@@ -384,6 +384,10 @@
   function setupSimilar(input) {
     var panel = document.getElementById(input.getAttribute("data-similar-target"));
     var url = input.getAttribute("data-similar-url");
+    // With an ask session (deflection), the look-up says so and an opened
+    // suggestion goes through /ask/open/<token>/<id>.
+    var askSession = input.getAttribute("data-ask-session");
+    var openUrl = input.getAttribute("data-similar-open");
     if (!panel || !url || !window.fetch) return;
     var list = panel.querySelector("[data-similar-list]");
     var timer = null;
@@ -415,7 +419,7 @@
       results.forEach(function (r) {
         var li = document.createElement("li");
         var a = document.createElement("a");
-        a.href = r.url;
+        a.href = openUrl ? openUrl.replace(/\/0$/, "/" + r.id) : r.url;
         a.textContent = r.title;
         li.appendChild(a);
         if (r.solved) li.appendChild(badge("solved", "solved"));
@@ -432,7 +436,8 @@
       if (title.length < 10) { show([]); return; }
       if (controller) controller.abort();
       controller = window.AbortController ? new AbortController() : null;
-      fetch(url + "?title=" + encodeURIComponent(title), {
+      fetch(url + "?title=" + encodeURIComponent(title) +
+            (askSession ? "&ask_session=" + encodeURIComponent(askSession) : ""), {
         headers: { "Accept": "application/json" },
         credentials: "same-origin",
         signal: controller ? controller.signal : undefined
