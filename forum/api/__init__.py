@@ -90,3 +90,4 @@ def _valid_unicode(data: Any) -> bool:
 
 from forum.api import articles, attachments, cases, hooks, routes, support  # noqa: E402,F401  (routes attach to bp)
 from forum.api import products  # noqa: E402,F401  (products and recurring issues attach to bp)
+from forum.api import insights  # noqa: E402,F401  (searches, feedback, deflection attach to bp)

@@ -328,7 +328,7 @@ def add_paths(app: Flask, paths: Callable[[], dict[str, Any]]) -> None:
 def core_paths() -> dict[str, Any]:
     """The paths of the core API (`forum.api`)."""
     return {**_paths(), **_support_paths(), **_attachment_paths(), **_case_paths(),
-            **_article_paths(), **_product_paths()}
+            **_article_paths(), **_product_paths(), **_insights_paths()}
 
 
 def spec(app: Flask | None = None) -> dict[str, Any]:
@@ -761,3 +761,77 @@ SCHEMAS["NewQuestion"]["properties"]["product_version"] = {
 SCHEMAS["Official"]["properties"]["official"]["properties"]["version"] = {
     "type": "string", "nullable": True,
     "description": "the product version staff checked it against"}
+
+
+# -- insights (issue 17 A): searches, "did this solve it", deflection on /ask ---------
+
+_INSIGHT_QUERY = {"type": "object", "properties": {
+    "query": {"type": "string", "description": "normalised: lowercase, spaces collapsed"},
+    "searches": {"type": "integer"},
+    "results": {"type": "integer", "description": "the most results any of them found"},
+    "opened": {"type": "integer", "description": "searches whose results someone opened"},
+}}
+SCHEMAS["InsightSearches"] = {"type": "object", "properties": {
+    "days": {"type": "integer", "enum": [7, 30, 90]},
+    "product": {"type": "string", "nullable": True},
+    "total": {"type": "integer"},
+    "top": {"type": "array", "items": _INSIGHT_QUERY},
+    "no_results": {"type": "array", "items": _INSIGHT_QUERY},
+    "gaps": {"type": "array", "items": _INSIGHT_QUERY,
+             "description": "found results on the search page; nobody opened one"},
+    "by_day": {"type": "array", "items": {"type": "object", "properties": {
+        "day": {"type": "string", "format": "date"}, "searches": {"type": "integer"},
+        "no_results": {"type": "integer"}, "opened": {"type": "integer"}}}},
+}}
+SCHEMAS["InsightFeedback"] = {"type": "object", "properties": {
+    "days": {"type": "integer", "enum": [7, 30, 90]},
+    "threads": {"type": "array", "items": {"type": "object", "properties": {
+        "question_id": {"type": "integer"}, "title": {"type": "string"},
+        "url": {"type": "string", "format": "uri"},
+        "yes": {"type": "integer"}, "no": {"type": "integer"},
+        "needs_review": {"type": "boolean",
+                         "description": "at least FEEDBACK_REVIEW_NO no, and more no than yes"},
+        "reasons": {"type": "array", "items": {"type": "string"},
+                    "description": "the latest reasons given with a no"}}}},
+}}
+SCHEMAS["InsightDeflection"] = {"type": "object", "properties": {
+    "weeks": {"type": "array", "items": {"type": "object", "properties": {
+        "week": {"type": "string", "format": "date", "description": "the Monday (UTC)"},
+        "sessions": {"type": "integer"}, "saw_similar": {"type": "integer"},
+        "opened": {"type": "integer"}, "posted": {"type": "integer"},
+        "deflected": {"type": "integer",
+                      "description": "saw similar threads, opened one, no question within 1 hour"},
+        "rate": {"type": "number", "nullable": True,
+                 "description": "deflected / sessions; null without sessions"}}}},
+}}
+
+
+def _insights_paths() -> dict[str, Any]:
+    days = {"name": "days", "in": "query", "required": False,
+            "schema": {"type": "integer", "enum": [7, 30, 90], "default": 30}}
+    errors = _errors("401", "403")
+    return {
+        "/api/v1/insights/searches": {
+            "get": {"summary": "Top queries, queries with no results and content gaps "
+                               "(company staff)", "security": SECURED,
+                    "parameters": [days, {"name": "product", "in": "query", "required": False,
+                                          "schema": {"type": "string"},
+                                          "description": "the searches' product: filter"}],
+                    "responses": {**_ok("The report", _ref("InsightSearches")), **errors}},
+        },
+        "/api/v1/insights/feedback": {
+            "get": {"summary": "\"Did this solve your problem?\" answers per solved thread "
+                               "(company staff)", "security": SECURED, "parameters": [days],
+                    "responses": {**_ok("The threads, those needing review first",
+                                        _ref("InsightFeedback")), **errors}},
+        },
+        "/api/v1/insights/deflection": {
+            "get": {"summary": "Ask sessions and the deflection rate per week (company staff)",
+                    "security": SECURED,
+                    "parameters": [{"name": "weeks", "in": "query", "required": False,
+                                    "schema": {"type": "integer", "minimum": 1, "maximum": 52,
+                                               "default": 8}}],
+                    "responses": {**_ok("The weeks, oldest first", _ref("InsightDeflection")),
+                                  **errors}},
+        },
+    }
