@@ -138,6 +138,7 @@ def seed_demo(seed: int = 2026) -> dict[str, int]:
         asked.append(question.id)
     _support_extras(users, asked, rng)
     _support_case(users, asked)
+    _knowledge_base_demo(users, asked)
     _demo_files(users, asked)
     for hook in current_app.extensions.get("crowdfix.seed_hooks", ()):   # moderation's demo
         hook(users, asked)
@@ -291,3 +292,33 @@ def _demo_files(users: dict[str, User], question_ids: list[int]) -> None:
                                              filename, kind)
         db.session.execute(update(Attachment).where(Attachment.id == attachment.id)
                            .values(created_at=question.created_at))
+
+
+def _knowledge_base_demo(users: dict[str, User], question_ids: list[int]) -> None:
+    """One published knowledge-base article: staff promote the Wi-Fi thread's
+    official answer, tidy the problem statement (a second revision), send it to
+    review, and the admin publishes it."""
+    from forum.services import knowledge_base
+
+    staff = next((u for u in users.values() if u.role == "staff"), None)
+    admin = next((u for u in users.values() if u.role == "admin"), None)
+    question = next((q for q in (db.session.get(Question, i) for i in question_ids)
+                     if q is not None and q.title.startswith("AeroBook 14 Wi-Fi drops every")),
+                    None)
+    if staff is None or admin is None or question is None or not question.official_answer_id:
+        return
+    article, _ = knowledge_base.promote_answer(staff, question.official_answer_id)
+    knowledge_base.save_article(staff, article.id, knowledge_base.ArticleDraft(
+        title="AeroBook 14 Wi-Fi drops every few minutes on Windows 11 (event 5005)",
+        product=article.product, solution=article.solution,
+        comment="A short problem statement; the thread has the full story",
+        problem=(
+            "The AeroBook 14's Wi-Fi drops every 3-5 minutes on Windows 11 and reconnects "
+            "on its own about 20 seconds later. Other devices on the same network stay "
+            "connected.\n\nEach drop logs this in Event Viewer (System):\n\n"
+            "```text\nSource:      aerowlan\nEvent ID:    5005\n"
+            "Description: AeroWave AX211 160MHz : Has performed a reset.\n```\n\n"
+            "Affected: AeroWave AX211 adapters with driver 22.200.x (the version Windows "
+            "Update offers).")))
+    knowledge_base.submit_for_review(staff, article.id)
+    knowledge_base.publish(admin, article.id)

@@ -27,7 +27,7 @@ from forum import changes, permissions
 from forum.errors import Conflict, NotFound, ValidationError
 from forum.extensions import db
 from forum.markup import render_markdown
-from forum.models import Answer, Article, ArticleRevision, ArticleSource, Question, utcnow
+from forum.models import Answer, Article, ArticleRevision, ArticleSource, Question, User, utcnow
 from forum.signals import record_staff_action
 from forum.slugs import slugify
 
@@ -135,6 +135,14 @@ def sources(article: Article) -> list[Question]:
         select(Question).join(ArticleSource, ArticleSource.question_id == Question.id)
         .where(ArticleSource.article_id == article.id, Question.listed())
         .order_by(ArticleSource.created_at, Question.id)))
+
+
+def credits(article: Article) -> list[str]:
+    """Who wrote the answers the article was promoted from (credited under it)."""
+    return list(db.session.scalars(
+        select(User.username).join(Answer, Answer.author_id == User.id)
+        .join(ArticleSource, ArticleSource.answer_id == Answer.id)
+        .where(ArticleSource.article_id == article.id).distinct().order_by(User.username)))
 
 
 def article_for_thread(question_id: int) -> Article | None:
@@ -362,7 +370,8 @@ def unpublish(user: Any, article_id: int) -> Article:
     return _move(user, article_id, "unpublish_article", "draft", "article.unpublished")
 
 
-__all__ = ["ArticleDraft", "add_source", "article_for_thread", "editable_article", "feed_articles", "get_article",
-           "matching_articles", "parse_article", "product_counts", "promote_answer", "publish",
-           "published", "revisions", "save_article", "sitemap_rows", "sources",
-           "submit_for_review", "unpublish", "unpublished", "visible_article"]
+__all__ = ["ArticleDraft", "add_source", "article_for_thread", "credits", "editable_article",
+           "feed_articles", "get_article", "matching_articles", "parse_article",
+           "product_counts", "promote_answer", "publish", "published", "revisions",
+           "save_article", "sitemap_rows", "sources", "submit_for_review", "unpublish",
+           "unpublished", "visible_article"]

@@ -48,7 +48,8 @@ def show(article_id: int, slug: str | None = None):
     article = kb.visible_article(current_user, article_id)
     if slug != article.slug:
         return redirect(article_url(article), 301)
-    return render_template("kb/show.html", article=article, sources=kb.sources(article))
+    return render_template("kb/show.html", article=article, sources=kb.sources(article),
+                           credits=kb.credits(article))
 
 
 @bp.route("/answers/<int:answer_id>/promote", methods=["POST"])

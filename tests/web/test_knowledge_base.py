@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from forum.extensions import db
-from forum.models import Article, ArticleRevision, ArticleSource, AuditEntry
+from forum.models import Answer, Article, ArticleRevision, ArticleSource, AuditEntry, User
 from forum.services import knowledge_base as kb
 from forum.services import official
 from tests.factories import make_answer, make_question, make_user
@@ -192,6 +192,9 @@ def test_published_article_page_links_its_threads_both_ways(client, thread, writ
     page = client.get(f"/kb/{article.id}/{article.slug}").get_data(as_text=True)
     assert PROBLEM_TITLE in page and "roll back to 2.1.7" in page
     assert f'href="/questions/{question.id}/{question.slug}"' in page        # its source
+    author = db.session.scalar(select(User.username).join(Answer, Answer.author_id == User.id)
+                               .where(Answer.id == thread[1].id))
+    assert f"based on the answer by {author} in" in page                      # credited
     thread_page = client.get(f"/questions/{question.id}/{question.slug}").get_data(as_text=True)
     assert "This is answered in the knowledge base:" in thread_page
     assert f'href="/kb/{article.id}/{article.slug}"' in thread_page

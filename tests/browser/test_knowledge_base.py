@@ -1,0 +1,60 @@
+"""The knowledge base in a real browser, on the demo content: /kb lists the
+article promoted from the Wi-Fi thread's official answer, the article reads well
+on a desktop and a phone and links its thread, the thread links back, and a search
+for the problem shows the article above the threads."""
+
+from __future__ import annotations
+
+from tests.browser.conftest import screenshot
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
+         "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1366, "height": 900}}
+TITLE = "AeroBook 14 Wi-Fi drops every few minutes on Windows 11 (event 5005)"
+
+
+def no_sideways_scrolling(page) -> None:
+    width, window = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width <= window, f"{page.url}: {width}px wide in a {window}px window"
+
+
+def test_kb_and_the_demo_article_on_desktop_and_phone(site, new_context):
+    for name, options in (("1366", DESKTOP), ("390", PHONE)):
+        page = new_context(**options).new_page()
+        page.goto(site("/kb"))
+        assert page.get_by_role("heading", level=1).inner_text() == "Knowledge base"
+        assert "AeroBook laptops" in page.locator("aside").inner_text()
+        screenshot(page, f"kb-index-{name}")
+        no_sideways_scrolling(page)
+        page.get_by_role("link", name=TITLE).click()
+        assert page.get_by_role("heading", level=1).inner_text() == TITLE
+        solution = page.locator(".kb-article__part--solution").inner_text()
+        assert "23.40.0.4" in solution and "Roaming Aggressiveness" in solution
+        assert "2 revisions" in page.locator(".kb-article__meta").inner_text()
+        screenshot(page, f"kb-article-{name}")
+        no_sideways_scrolling(page)
+        page.locator("aside").get_by_role("link", name="AeroBook 14 Wi-Fi drops").click()
+        banner = page.locator(".banner--kb")
+        assert "This is answered in the knowledge base" in banner.inner_text()
+        banner.get_by_role("link", name=TITLE).click()
+        assert page.get_by_role("heading", level=1).inner_text() == TITLE
+
+
+def test_search_shows_the_article_above_the_threads(site, new_context):
+    page = new_context(**DESKTOP).new_page()
+    page.goto(site("/search?q=wifi drops every few minutes"))
+    matches = page.locator(".kb-matches")
+    assert TITLE in matches.inner_text()
+    first_thread = page.locator(".search-results .qrow").first
+    assert matches.bounding_box()["y"] < first_thread.bounding_box()["y"]
+    screenshot(page, "kb-search-1366")
+
+
+def test_staff_see_the_article_state_and_history(site, new_context):
+    page = new_context("sam_support", **DESKTOP).new_page()
+    page.goto(site("/kb"))
+    page.get_by_role("link", name=TITLE).click()
+    assert "Readers see this article" in page.locator(".kb-staff").inner_text()
+    page.get_by_role("link", name="2 revisions").click()
+    assert page.locator("#revision-2 del").count() > 0 and page.locator("#revision-2 ins").count() > 0
+    screenshot(page, "kb-history-1366")
