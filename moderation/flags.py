@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from forum import changes, permissions
+from forum import changes, permissions, signals
 from forum.errors import Conflict, NotFound, ValidationError
 from forum.extensions import db
 from forum.models import FLAG_REASONS, Flag, Post, Question, User, utcnow
@@ -230,6 +230,13 @@ def _mark(moderator, flags: list[Flag], decision: str, note: str) -> None:
         flag.decision_note = note
         audit.record(moderator, f"flag.{decision}", ("flag", flag.id), note,
                      post_id=flag.post_id, flag_reason=flag.reason, flagger_id=flag.user_id)
+    # After the commit: the flaggers hear what became of their flags (inbox, badges).
+    by_post: dict[int, list[int]] = defaultdict(list)
+    for flag in flags:
+        by_post[flag.post_id].append(flag.user_id)
+    for post_id, flagger_ids in by_post.items():
+        signals.emit("flag_decided", actor_id=moderator.id if moderator is not None else None,
+                     post_id=post_id, flagger_ids=sorted(set(flagger_ids)), outcome=decision)
 
 
 def resolve_duplicate_flags(actor, question: Question, original_id: int) -> list[Flag]:

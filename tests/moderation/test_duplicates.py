@@ -241,3 +241,22 @@ def test_only_moderators_close_from_the_queue(client, auth, printers, role, rep)
                     data={"duplicate_of": str(original.id)})
     assert r.status_code == 403
     assert reload(dupe.id).status != "closed"
+
+
+# -- the flaggers hear of it -------------------------------------------------------
+
+def test_flaggers_are_told_what_became_of_their_flags(printers):
+    from forum.models import Notification
+
+    original, other, dupe = printers
+    right, wrong = make_user(reputation_points=20), make_user(reputation_points=20)
+    flags.flag_post(right, dupe.id, FlagDraft("duplicate", duplicate_of=original.id))
+    flags.flag_post(wrong, other.id, FlagDraft("spam"))
+    moderator = make_user(role="moderator")
+    closing.vote_to_close(moderator, dupe.id, CloseDraft("duplicate", original.id))
+    flags.decide_post(moderator, other.id, "declined")
+    db.session.expire_all()
+    told = {n.user_id: n.text for n in db.session.scalars(
+        select(Notification).where(Notification.kind == "flag"))}
+    assert told[right.id] == f"A moderator marked your flag helpful: {dupe.title}"
+    assert told[wrong.id] == f"A moderator marked your flag declined: {other.title}"
