@@ -26,15 +26,15 @@ PUBLIC = ["/", "/questions?sort=votes", "/questions?sort=unanswered", "{thread}"
           "/tags/{tag}", "/search?q=wifi", "/search?q=is%3Asolved+tag%3Awifi",
           "/search?q=zzzqqq+nothing", "{profile}", "/posts/{question_id}/revisions", "/badges",
           "/badges/{badge}", "/about", "/help", "/help/api", "/terms", "/privacy",
-          "/no-such-page"]
-SIGNED_OUT = ["/login", "/register", "/ask"]
+          "/tags/synonyms", "/no-such-page"]
+SIGNED_OUT = ["/login", "/register", "/forgot-password", "/ask"]
 SIGNED_IN = ["/ask", "/inbox", "/settings", "/flags/mine", "/posts/{question_id}/edit",
-             "/logout"]
+             "/cases", "/logout"]
 REVIEWERS = ["/moderation/review"]
-STAFF = ["/staff", "/staff/tracker"]
+STAFF = ["/staff", "/staff/tracker", "/staff/recurring"]
 MODERATORS = ["/moderation", "/moderation/log", "/moderation/log?action=close",
               "/moderation/users/{member_id}", "/questions/{question_id}/merge"]
-ADMINS = ["/admin/users", "/admin/jobs"]
+ADMINS = ["/admin/users", "/admin/jobs", "/admin/products"]
 
 PAGES = {
     "anonymous": PUBLIC + SIGNED_OUT,
@@ -55,13 +55,15 @@ MEASURE = """() => {
     const header = document.querySelector(".site-header").getBoundingClientRect();
     const wide = Array.from(document.querySelectorAll("body *"))
         .filter((el) => el.getBoundingClientRect().right > width + 1)
-        .filter((el) => !el.closest(".visually-hidden, .table-scroll, pre"))
+        .filter((el) => !el.closest(".site-header"))
         .slice(0, 6)
         .map((el) => el.tagName.toLowerCase()
              + (el.className && typeof el.className === "string"
                 ? "." + el.className.trim().replace(/ +/g, ".") : "")
              + " right=" + Math.round(el.getBoundingClientRect().right));
-    return {scroll: document.documentElement.scrollWidth, window: window.innerWidth,
+    // Not window.innerWidth: a phone zooms out to show a too-wide page whole, and
+    // innerWidth then grows with the page; clientWidth stays the 360px layout width.
+    return {scroll: document.documentElement.scrollWidth, window: width,
             header: Math.round(header.height), wide: wide};
 }"""
 
