@@ -87,15 +87,17 @@ _CONTAINERS = re.compile(r"^(?:[ \t]{0,3}(?:[-*+]|\d{1,9}[.)]|>)(?:[ \t]+|$))+",
 # container's content column opens an item there; a bullet or "1." may interrupt a
 # paragraph.  Text already written with four spaces (older Stack Exchange posts)
 # comes out the same.  Fenced code (pymdownx.superfences, which finds fences inside
-# list items) moves with its item; top-level fences, HTML blocks and indented code
-# are copied untouched.  One pass over the lines, nothing re-scanned, and never
-# more than MAX_NESTING items deep.
+# list items) moves with its item; a block quote's inside is read the same way (one
+# ">" off, then back on); top-level fences, HTML blocks and indented code are copied
+# untouched.  One pass over the lines (again per level of quote), and never more
+# than MAX_NESTING items deep.
 
 _ITEM = re.compile(r"( *)([-*+]|\d{1,9}\.)(?:( +)(?=\S)|( *)$)")
 _FENCE = re.compile(r"( *)(`{3,}|~{3,})(.*)")
 _RULE = re.compile(r" *([-*_])(?: *\1){2,} *$")
 _NOT_LAZY = re.compile(r" *(?:[-*+]|\d{1,9}\.|#{1,6})(?: |$)| *(?:>|```|~~~)")
 _QUOTE = re.compile(r" {0,3}>")
+_QUOTE_MARK = re.compile(r" {0,3}> ?")
 _HTML_START = re.compile(r" {0,3}<(?:(pre|script|style|textarea)\b|[a-zA-Z/!?])",
                          re.IGNORECASE)
 
@@ -119,6 +121,7 @@ def commonmark_lists(lines: list[str]) -> list[str]:
     fence: str | None = None        # the run of ` or ~ that closes the open fence
     fence_indent = 0                # how far the open fence is indented in its item
     html_end: str | None = None     # what ends the top-level HTML block being copied
+    quoted: list[str] | None = None     # the top-level block quote's lines so far
     prev_blank, prev_text = True, False
     in_quote = False                # the last line was in a block quote inside an item
     block_is_item = False           # the lines since the last blank one began with an item
@@ -127,6 +130,12 @@ def commonmark_lists(lines: list[str]) -> list[str]:
         blank = not line.strip()
         was_quote, in_quote = in_quote, False
         indent = len(line) - len(line.lstrip(" "))
+        if quoted is not None:      # a top-level block quote runs to a blank line
+            if not blank:
+                quoted.append(line)
+                continue
+            out.extend(_requote(quoted))
+            quoted = None
         if html_end is not None:
             out.append(line)
             if (blank and not html_end) or (html_end and html_end in line.lower()):
@@ -197,8 +206,11 @@ def commonmark_lists(lines: list[str]) -> list[str]:
                 html_end = f"</{start[1].lower()}>" if start[1] else ""
                 if html_end and html_end in line.lower():
                     html_end = None
+            elif _QUOTE.match(line) and prev_blank and not was_in_list:
+                quoted = [line]     # a block quote, lazy lines and all: see _requote
+                continue
             elif _QUOTE.match(line):
-                html_end = ""       # a block quote, lazy lines and all: copied as is
+                html_end = ""       # a quote that cuts a list or paragraph short: as is
             out.append(line)
         else:
             quote = _QUOTE.match(line, base) is not None
@@ -218,7 +230,21 @@ def commonmark_lists(lines: list[str]) -> list[str]:
         prev_text = not fence and html_end is None and indent - base < 4
     if fence is not None:           # an unclosed fence runs to the end of the post
         out.append(" " * (4 * len(cols)) + fence)
+    if quoted is not None:
+        out.extend(_requote(quoted))
     return out
+
+
+def _requote(lines: list[str]) -> list[str]:
+    """A top-level block quote's lines with the lists inside re-indented: one ">"
+    taken off (lazy lines without one are python-markdown's quote too), the inside
+    read like a post, ">" put back.  Quotes in quotes recurse, as deep as the ">"s
+    on one line, which MAX_NESTING already bounds."""
+    inner = [line[m.end():] if (m := _QUOTE_MARK.match(line)) else line for line in lines]
+    inner = commonmark_lists(inner)
+    while inner and not inner[-1].strip():
+        inner.pop()                 # a trailing ">" would wrap a last fence in a <p>
+    return [f"> {line}" if line else ">" for line in inner]
 
 
 class _CommonMarkLists(Preprocessor):

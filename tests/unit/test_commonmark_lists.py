@@ -227,6 +227,24 @@ def test_list_markers_inside_code_are_left_alone():
     assert shape("<pre>\n- x\n  - y\n</pre>") == 'pre"- x\\n  - y\\n"'
 
 
+# ---------------------------------------------------------------- quotes
+
+@pytest.mark.parametrize("text, expected", [
+    ("> - a\n>   - b\n> - c", 'blockquote[ul[li["a" ul[li["b"]]] li["c"]]]'),
+    ("> 1. Run:\n>    ```\n>    x\n>    ```\n> 2. b", 'blockquote[ol[li["Run:" pre"x\\n"] li["b"]]]'),
+    ("> ```\n> - x\n>   - y\n> ```", 'blockquote[pre"- x\\n  - y\\n"]'),
+    ("> > - a\n> >   - b", 'blockquote[blockquote[ul[li["a" ul[li["b"]]]]]]'),
+    # as python-markdown (and Stack Exchange's older posts) had them: lazy lines stay
+    # in the quote, and a quote right under an item's text stays in the item
+    (">- Version;\n- Traffic Class\n- Payload Length",
+     'blockquote[ul[li["Version;"] li["Traffic Class"] li["Payload Length"]]]'),
+    (" 1. *RAM*\n> These avoid\nthe use of RAM.\n 2. *High*\n> These include",
+     'ol[li["RAM" blockquote[p"These avoid the use of RAM."]] li["High" blockquote[p"These include"]]]'),
+])
+def test_lists_in_quotes(text, expected):
+    assert shape(text) == expected
+
+
 # ---------------------------------------------------------------- CommonMark fences
 
 @pytest.mark.parametrize("number, text, expected", [
