@@ -170,6 +170,27 @@ def sitemap_rows():
         .where(Article.state == "published").order_by(Article.updated_at.desc())).all()
 
 
+# -- "did this solve your problem?" (forum.services.feedback) ------------------------
+
+def record_feedback(visitor: str | None, article_id: int, helpful: bool, reason: str | None):
+    """A reader's answer on a published article (drafts take none)."""
+    from forum.services import feedback
+
+    article = get_article(article_id)
+    if not article.is_published:
+        raise NotFound(f"Article {article_id} does not exist.")
+    return feedback.record(visitor, article_id=article.id, helpful=helpful, reason=reason)
+
+
+def feedback_counts(user: Any, article: Article):
+    """Yes and no answers on the article, for staff (None for anyone else)."""
+    from forum.services import feedback
+
+    if not permissions.can("edit_article", user, article):
+        return None
+    return feedback.counts(article_id=article.id)
+
+
 # -- matching a query -----------------------------------------------------------------
 
 _STOP = frozenset((
@@ -371,7 +392,7 @@ def unpublish(user: Any, article_id: int) -> Article:
 
 
 __all__ = ["ArticleDraft", "add_source", "article_for_thread", "credits", "editable_article",
-           "feed_articles", "get_article", "matching_articles", "parse_article",
-           "product_counts", "promote_answer", "publish", "published", "revisions",
-           "save_article", "sitemap_rows", "sources", "submit_for_review", "unpublish",
-           "unpublished", "visible_article"]
+           "feed_articles", "feedback_counts", "get_article", "matching_articles",
+           "parse_article", "product_counts", "promote_answer", "publish", "published",
+           "record_feedback", "revisions", "save_article", "sitemap_rows", "sources",
+           "submit_for_review", "unpublish", "unpublished", "visible_article"]

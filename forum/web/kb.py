@@ -17,9 +17,12 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from forum.errors import ValidationError
+from forum.errors import ForumError, ValidationError
+from forum.extensions import csrf
 from forum.markup import word_diff
+from forum.services import feedback
 from forum.services import knowledge_base as kb
+from forum.web.limits import limited
 
 bp = Blueprint("kb", __name__)
 
@@ -49,7 +52,38 @@ def show(article_id: int, slug: str | None = None):
     if slug != article.slug:
         return redirect(article_url(article), 301)
     return render_template("kb/show.html", article=article, sources=kb.sources(article),
-                           credits=kb.credits(article))
+                           credits=kb.credits(article), answers=kb.feedback_counts(
+                               current_user, article))
+
+
+@bp.post("/kb/<int:article_id>/feedback")
+@csrf.exempt
+@limited("RATELIMIT_FEEDBACK")
+def article_feedback(article_id: int):
+    """"Did this solve your problem?" on a published article: one answer per
+    visitor (forum.services.feedback, as on threads), changeable. Anonymous
+    visitors are known by a random cookie; signed-in users send the CSRF token."""
+    signed_in = current_user.is_authenticated
+    if signed_in and current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()
+    article = kb.visible_article(current_user, article_id)
+    token = request.cookies.get(feedback.COOKIE)
+    new_token = None
+    if not signed_in and not feedback.valid_token(token):
+        token = new_token = feedback.new_visitor_token()
+    try:
+        helpful, reason = feedback.parse(request.form)
+        kb.record_feedback(feedback.visitor_key(current_user, token), article.id, helpful,
+                           reason)
+    except ForumError as e:
+        return render_template("kb/feedback_error.html", error=e, article=article), e.status
+    flash("Thanks for telling us whether this solved your problem.", "success")
+    response = redirect(article_url(article, _anchor="feedback"), 303)
+    if new_token:
+        response.set_cookie(feedback.COOKIE, new_token, max_age=feedback.COOKIE_MAX_AGE,
+                            httponly=True, samesite="Lax",
+                            secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+    return response
 
 
 @bp.route("/answers/<int:answer_id>/promote", methods=["POST"])

@@ -3,6 +3,8 @@ linked with their threads, first in search and on /ask, in the feed and sitemap.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -248,9 +250,10 @@ def test_an_article_comes_first_in_similar_while_asking(client, auth, thread, wr
     assert [a["id"] for a in data["articles"]] == [article.id]
     auth.login(make_user())
     page = client.get("/ask", query_string={"title": title}).get_data(as_text=True)
-    listed = page.index('data-similar-list')
-    assert page.index(f'href="/kb/{article.id}/{article.slug}"', listed) < page.index(
-        "/questions/", listed)
+    similar = page[page.index("data-similar-list"):]
+    threads = [m.start() for m in re.finditer(r'href="/(questions|ask/open)/', similar)]
+    assert threads                                          # the source thread is listed too
+    assert similar.index(f'href="/kb/{article.id}/{article.slug}"') < min(threads)
 
 
 def test_feed_and_sitemap_include_published_articles_only(client, thread, writer, reviewer):
@@ -282,3 +285,27 @@ def test_linking_another_thread_shows_it_as_a_source(client, auth, thread, write
     auth.logout()
     other_page = client.get(f"/questions/{other.id}/{other.slug}").get_data(as_text=True)
     assert "This is answered in the knowledge base:" in other_page
+
+
+def test_readers_answer_did_this_solve_it_once_each(app, client, auth, thread, writer, reviewer):
+    from forum.models import ThreadFeedback
+
+    article = published_article(thread, writer, reviewer)
+    url = f"/kb/{article.id}/feedback"
+    page = client.get(f"/kb/{article.id}/{article.slug}").get_data(as_text=True)
+    assert "Did this solve your problem?" in page
+    first = client.post(url, data={"helpful": "no", "reason": "Still stutters"})
+    assert first.status_code == 303 and first.headers["Location"].endswith("#feedback")
+    client.post(url, data={"helpful": "yes"})               # the same visitor changes it
+    other = app.test_client()
+    assert other.post(url, data={"helpful": "yes"}).status_code == 303
+    rows = db.session.scalars(select(ThreadFeedback).where(
+        ThreadFeedback.article_id == article.id)).all()
+    assert sorted(r.helpful for r in rows) == [True, True]
+    assert client.post(url, data={"helpful": "maybe"}).status_code == 422
+    auth.login(writer)
+    staff_page = client.get(f"/kb/{article.id}/{article.slug}").get_data(as_text=True)
+    assert "<strong>2</strong> yes · <strong>0</strong> no" in staff_page
+    kb.unpublish(writer, article.id)
+    auth.logout()
+    assert client.post(url, data={"helpful": "yes"}).status_code == 404
