@@ -138,6 +138,8 @@ def seed_demo(seed: int = 2026) -> dict[str, int]:
         asked.append(question.id)
     _support_extras(users, asked, rng)
     _support_case(users, asked)
+    _insights_demo(users, asked)
+    _recurring_demo(users, asked)
     _knowledge_base_demo(users, asked)
     _demo_files(users, asked)
     for hook in current_app.extensions.get("crowdfix.seed_hooks", ()):   # moderation's demo
@@ -322,3 +324,162 @@ def _knowledge_base_demo(users: dict[str, User], question_ids: list[int]) -> Non
             "Update offers).")))
     knowledge_base.submit_for_review(staff, article.id)
     knowledge_base.publish(admin, article.id)
+
+
+#: The demo's products, their versions (oldest first) and which threads are about which.
+DEMO_VERSIONS = {
+    "AeroBook laptops": ("BIOS 1.10", "BIOS 1.11", "BIOS 1.12"),
+    "LinkPoint routers": ("Firmware 2.3", "Firmware 2.4", "Firmware 2.4.1"),
+    "PrintJet printers": ("Driver 5.1", "Driver 5.2"),
+    "Nimbus phones": ("Android 13", "Android 14"),
+    "SecureTunnel VPN": ("4.1", "4.2"),
+    "HomeHub smart home": ("App 3.0", "App 3.1"),
+}
+DEMO_THREAD_VERSIONS = {"loses 30-40% battery": "BIOS 1.12", "BIOS update 1.12": "BIOS 1.12",
+                        "Wi-Fi drops every few minutes": "BIOS 1.11",
+                        "firmware update fails at 87%": "Firmware 2.4",
+                        "Android 14 update": "Android 14", "ST-4012": "4.2"}
+#: A recurring issue asked again over the last weeks and closed as duplicates (only
+#: when no other part of the demo closes a duplicate: moderation's demo closes one
+#: of the same Wi-Fi thread, and its tests count on that being the only one).
+DEMO_REPEATS = (
+    ("Wi-Fi drops every few minutes", "AeroBook 14 wifi disconnects and reconnects all the time",
+     2, "kwame_a"),
+    ("Wi-Fi drops every few minutes", "Wi-Fi on my AeroBook 14 drops out every couple of minutes",
+     9, "lena-b"),
+    ("Wi-Fi drops every few minutes", "AeroBook 14 loses the wireless connection again and again",
+     16, "jtorres"),
+)
+
+
+def _recurring_demo(users: dict[str, User], question_ids: list[int]) -> None:
+    """Products and versions as data (owned by the staff account), versions on a
+    few threads, a recurring issue asked again and closed as duplicates,
+    me-toos over the last weeks, and the weekly scores stored so the
+    recurring-issue chart has a trend."""
+    from forum.models import MeToo, Product, ProductVersion
+    from forum.services import recurring
+
+    staff = next((u for u in users.values() if u.role == "staff"), None)
+    now = utcnow()
+    for name, versions in DEMO_VERSIONS.items():
+        product = Product(name=name, created_at=now - timedelta(days=90))
+        product.versions = [ProductVersion(name=v, position=n) for n, v in enumerate(versions, 1)]
+        if staff is not None and name in ("AeroBook laptops", "PrintJet printers"):
+            product.owners = [staff]
+        db.session.add(product)
+    threads = [q for q in (db.session.get(Question, i) for i in question_ids) if q is not None]
+
+    def find(words: str) -> Question | None:
+        return next((q for q in threads if words in (q.title or "")), None)
+
+    for words, version in DEMO_THREAD_VERSIONS.items():
+        if (q := find(words)) is not None:
+            q.product_version = version
+    repeats = () if current_app.extensions.get("crowdfix.seed_hooks") else DEMO_REPEATS
+    for words, title, days_ago, author in repeats:
+        original = find(words)
+        if original is None or author not in users:
+            continue
+        repeat = posting.ask_question(users[author], QuestionDraft(
+            title=title, tags=tuple(t.name for t in original.tags), product=original.product,
+            product_version=original.product_version,
+            body=f"{title}. I updated everything I could find and it still happens; "
+                 "is there a fix?"))
+        asked_at = now - timedelta(days=days_ago, hours=3)
+        db.session.execute(update(Post).where(Post.id == repeat.id).values(
+            created_at=asked_at, last_activity_at=asked_at + timedelta(hours=2),
+            status="closed", closed_reason="duplicate", closed_at=asked_at + timedelta(hours=2),
+            duplicate_of_id=original.id))
+    members = [u for u in users.values() if u.role == "member"]
+    # me-toos over the weeks: the Wi-Fi issue growing, the battery one fading
+    for words, days in (("Wi-Fi drops every few minutes", (1, 2, 4, 5, 9, 13, 24, 40)),
+                        ("loses 30-40% battery", (6, 15, 22, 26, 33, 40, 48)),
+                        ("won't charge anymore", (2, 10, 19, 27))):
+        q = find(words)
+        if q is None:
+            continue
+        have = set(db.session.scalars(select(MeToo.user_id).where(MeToo.question_id == q.id)))
+        for user, days_ago in zip([u for u in members if u.id not in have], days, strict=False):
+            db.session.add(MeToo(question_id=q.id, user_id=user.id,
+                                 created_at=now - timedelta(days=days_ago)))
+            q.me_too_count += 1
+    db.session.flush()
+    this_week = recurring.week_start(now)
+    for k in range(7, 0, -1):
+        recurring.store_week(this_week - timedelta(days=7 * k))
+
+
+# -- insights (issue 17 A): searches, "did this solve it", ask sessions ---------------
+
+DEMO_SEARCHES = (       # (query, results, searches, opened of them, product filter)
+    ("printer offline", 3, 9, 6, None),
+    ("wifi drops", 4, 8, 5, None),
+    ("st-4012 handshake", 1, 5, 4, None),
+    ("battery drain sleep", 2, 6, 1, None),
+    ("fan loud", 1, 4, 0, None),
+    ("usb-c monitor", 2, 3, 0, None),
+    ("offline product:printjet", 2, 3, 2, "printjet"),
+    ("firmware 87%", 1, 2, 0, None),
+    ("nimbus x3 esim", 0, 4, 0, None),
+    ("homehub thermostat schedule", 0, 3, 0, None),
+    ("aerobook fingerprint reader", 0, 2, 0, None),
+    ("scan to sharepoint", 0, 2, 0, "printjet"),
+)
+DEMO_FEEDBACK = (       # (words of a solved thread's title, [(helpful, reason)])
+    ("shows \"Offline\" in Windows", [(True, None)] * 5 + [(False, "My port was already TCP/IP")]),
+    ("Wi-Fi drops every few minutes", [(True, None)] * 2 + [
+        (False, "Driver 23.40 did not help on my AeroBook 14"),
+        (False, "Still drops after the power setting change"),
+        (False, "Drops on 5 GHz only; the answer does not cover that"),
+        (False, None)]),
+    ("ST-4012", [(True, "The TCP fallback fixed it"), (True, None), (False, None)]),
+)
+
+
+def _insights_demo(users: dict[str, User], question_ids: list[int]) -> None:
+    """Searches over the last two weeks (some found nothing, some results nobody
+    opened), "did this solve it" answers on solved threads (one with more no than
+    yes, for review), and eight weeks of ask sessions, so /staff/insights shows
+    every panel."""
+    from forum.models import AskSession, SearchLog, ThreadFeedback
+
+    rng = random.Random(17)
+    now = utcnow()
+    threads = [q for q in (db.session.get(Question, i) for i in question_ids)
+               if q is not None and q.solved]
+    if not threads:
+        return
+    for query, results, searches, opened, product in DEMO_SEARCHES:
+        for n in range(searches):
+            at = now - timedelta(days=rng.randint(0, 13), hours=rng.randint(0, 23))
+            hit = rng.choice(threads) if n < opened else None
+            db.session.add(SearchLog(
+                query=query, result_count=results, source="api" if n == searches - 1 and n
+                else "page", signed_in=rng.random() < 0.3, product=product,
+                opened_question_id=hit.id if hit else None, opened_rank=1 if hit else None,
+                opened_at=at + timedelta(seconds=20) if hit else None, created_at=at))
+    for words, answers in DEMO_FEEDBACK:
+        q = next((t for t in threads if words in t.title), None)
+        if q is None:
+            continue
+        for n, (helpful, reason) in enumerate(answers):
+            at = now - timedelta(days=rng.randint(0, 12), hours=rng.randint(0, 23))
+            db.session.add(ThreadFeedback(question_id=q.id, visitor=f"v:demo-{q.id}-{n}",
+                                          helpful=helpful, reason=reason, created_at=at,
+                                          updated_at=at))
+    # ask sessions: per week, some saw similar threads, some opened one, some posted
+    for week in range(8):
+        for n in range(rng.randint(6, 12)):
+            start = (now - timedelta(hours=2 + n) if week == 0 and n < 3 else
+                     now - timedelta(days=7 * week + rng.randint(0, 6), hours=rng.randint(2, 20)))
+            shown = rng.random() < 0.7
+            opened = shown and rng.random() < 0.55
+            posted = rng.random() < (0.35 if opened else 0.8)
+            db.session.add(AskSession(
+                token=f"demo{week:02d}{n:02d}{rng.getrandbits(48):012x}", created_at=start,
+                similar_shown_at=start + timedelta(seconds=40) if shown else None,
+                opened_at=start + timedelta(minutes=2) if opened else None,
+                opened_question_id=rng.choice(threads).id if opened else None,
+                posted_at=start + timedelta(minutes=9) if posted else None))
+    db.session.flush()

@@ -28,6 +28,7 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import delete, func, inspect, select, text
 
+from forum import changes
 from forum.errors import ValidationError
 from forum.extensions import db
 from forum.models import MeToo, Question, RecurringScore, utcnow
@@ -316,6 +317,7 @@ def weekly_series(issues: list[Issue], weeks: int | None = None,
     return days
 
 
+@changes.transaction
 def store_week(week: date) -> int:
     """Compute and keep one (finished or current) week's scores; running it again
     replaces that week's rows. Returns how many threads scored."""
@@ -331,7 +333,6 @@ def store_week(week: date) -> int:
         db.session.add(RecurringScore(
             question_id=qid, week=week, score=score_of(p), product=q.product,
             product_version=q.product_version, computed_at=now, **p.as_dict()))
-    db.session.commit()
     return sum(1 for qid in found if qid in questions)
 
 

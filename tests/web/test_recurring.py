@@ -149,3 +149,27 @@ def test_digest_goes_to_each_products_owners_once_a_week(app, threads):
     assert "0 digest mail(s) queued." in result.output
     assert db.session.query(OutboxMail).count() == 3
     assert db.session.query(RecurringDigest).count() == 2
+
+
+def test_demo_has_products_versions_and_a_recurring_issue_with_duplicates(app, client, auth):
+    from forum.models import Product, Question
+
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert {p.name: p.version_names for p in db.session.query(Product)}["AeroBook laptops"] == [
+        "BIOS 1.10", "BIOS 1.11", "BIOS 1.12"]
+    wifi = db.session.query(Question).filter(
+        Question.title.like("AeroBook 14 Wi-Fi drops every few minutes%")).one()
+    assert wifi.product_version == "BIOS 1.11"
+    assert db.session.query(Question).filter_by(duplicate_of_id=wifi.id,
+                                                closed_reason="duplicate").count() >= 1
+    assert db.session.query(RecurringScore).filter(
+        RecurringScore.week < recurring.week_start(utcnow())).count() > 0
+    top = recurring.ranked(7)[0]
+    assert top.question.id == wifi.id and top.parts.duplicates >= 1
+    auth.login(make_user(role="staff"))
+    page = client.get("/staff/recurring").get_data(as_text=True)
+    table = page[page.index('class="data-table desk-table recurring-table"'):]
+    first_row = table[table.index("<tbody>"):table.index("</tr>", table.index("<tbody>"))]
+    assert "AeroBook 14 Wi-Fi drops every few minutes" in first_row
+    assert '<svg role="img"' in page
