@@ -26,7 +26,7 @@ from forum.inputs import PostEdit
 from forum.models import Answer, CloseVote, Post, Question, Revision, User, utcnow
 from forum.services import browsing, official, posting, reputation
 from forum.services.locking import lock_post, lock_users
-from moderation import audit, closing, inputs
+from moderation import audit, closing, inputs, lookup
 
 
 def _question(post: Post) -> Question:
@@ -170,10 +170,13 @@ class MergePlan:
 
 
 def _merge_pair(source_id: int, target_id, *, lock: bool = True) -> tuple[Question, Question]:
-    target_id = inputs.question_id_of(target_id)
+    given, target_id = target_id, inputs.question_id_of(target_id)
+    if target_id is None and inputs.original_title(given):
+        target_id = lookup.original_by_title(inputs.original_title(given), exclude=source_id,
+                                             field="into").id
     if target_id is None:
-        raise ValidationError({"into": "Give the number (or the address) of the question "
-                                       "to merge into."})
+        raise ValidationError({"into": "Give the number, the address or the title of the "
+                                       "question to merge into."})
     locked: dict[int, Post | None] = {}
     for post_id in sorted({source_id, target_id}):      # posts lock in id order
         if not lock:

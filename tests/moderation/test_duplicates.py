@@ -152,7 +152,7 @@ def test_forms_offer_the_title_lookup(client, auth, printers):
     _, _, dupe = printers
     auth.login(make_user(role="moderator"))
     page = client.get(f"/questions/{dupe.id}/{dupe.slug}").get_data(as_text=True)
-    assert page.count("data-question-lookup") == 2             # the flag and the close form
+    assert page.count("data-question-lookup") == 3     # the flag, close and merge forms
     assert f'data-lookup-exclude="{dupe.id}"' in page
     assert "js/moderation.js" in page
     assert "title, number or address" in page
@@ -260,3 +260,14 @@ def test_flaggers_are_told_what_became_of_their_flags(printers):
         select(Notification).where(Notification.kind == "flag"))}
     assert told[right.id] == f"A moderator marked your flag helpful: {dupe.title}"
     assert told[wrong.id] == f"A moderator marked your flag declined: {other.title}"
+
+
+def test_merge_finds_its_target_by_title(client, auth, printers):
+    original, _, dupe = printers
+    auth.login(make_user(role="moderator"))
+    page = client.get(f"/moderation/questions/{dupe.id}/merge",
+                      query_string={"into": "printjet 200 shows offline"}).get_data(as_text=True)
+    assert f'<a href="/questions/{original.id}/' in page and "Merge" in page
+    r = client.get(f"/moderation/questions/{dupe.id}/merge", query_string={"into": "PrintJet"},
+                   follow_redirects=True)
+    assert "Several questions match “PrintJet”" in r.get_data(as_text=True)
