@@ -68,7 +68,10 @@ def flag_queue():
                    "created_at": serialize.iso(g.author.joined), "posts": g.author.posts,
                    "flags_helpful": g.author.helpful, "flags_declined": g.author.declined,
                    "suspended": g.author.user.is_suspended},
-        "flags": [{**_flag(f), "user": serialize.user_brief(f.user)} for f in g.flags],
+        "flags": [{**_flag(f), "user": serialize.user_brief(f.user),
+                   "duplicate_of_title": (g.originals[f.duplicate_of_id].title
+                                          if f.duplicate_of_id in g.originals else None)}
+                  for f in g.flags],
     } for g in groups])
 
 

@@ -29,6 +29,8 @@ def _flag_paths() -> dict[str, Any]:
         "reason": {"type": "string", "enum": ["spam", "abusive", "duplicate", "needs_details",
                                               "other"]},
         "text": {"type": "string"}, "duplicate_of": {"type": "integer", "nullable": True},
+        "duplicate_of_title": {"type": "string", "nullable": True,
+                               "description": "the original's title (in the queue)"},
         "status": {"type": "string", "enum": ["open", "helpful", "declined"]},
         "created_at": when, "decided_at": when, "decision_note": {"type": "string"},
         "user": _ref("UserBrief"), "post": post_ref}}

@@ -271,3 +271,12 @@ def test_merge_finds_its_target_by_title(client, auth, printers):
     r = client.get(f"/moderation/questions/{dupe.id}/merge", query_string={"into": "PrintJet"},
                    follow_redirects=True)
     assert "Several questions match “PrintJet”" in r.get_data(as_text=True)
+
+
+def test_the_queue_api_names_the_original(api, printers):
+    original, _, dupe = printers
+    flags.flag_post(make_user(reputation_points=20), dupe.id,
+                    FlagDraft("duplicate", duplicate_of=original.id))
+    data = api.get(make_user(role="moderator"), "/api/v1/moderation/flags").get_json()
+    [flag] = data["posts"][0]["flags"]
+    assert (flag["duplicate_of"], flag["duplicate_of_title"]) == (original.id, original.title)
