@@ -309,3 +309,9 @@ def test_readers_answer_did_this_solve_it_once_each(app, client, auth, thread, w
     kb.unpublish(writer, article.id)
     auth.logout()
     assert client.post(url, data={"helpful": "yes"}).status_code == 404
+
+
+def test_the_staff_desk_links_the_knowledge_base(client, auth, writer):
+    auth.login(writer)
+    page = client.get("/staff").get_data(as_text=True)
+    assert '<a class="tabs__link" href="/kb">Knowledge base</a>' in page
