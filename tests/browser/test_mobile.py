@@ -173,3 +173,18 @@ def test_header_does_not_cover_the_content_on_a_phone(site, new_context):
     title = page.locator("h1").bounding_box()
     assert header and title
     assert title["y"] >= header["y"] + header["height"] - 1, (header, title)
+
+
+def test_menus_close_on_escape_and_outside_click(site, new_context):
+    page = new_context("maria_k", **DESKTOP).new_page()
+    page.goto(site("/"))
+    menu = page.locator(".user-menu")
+    summary = menu.locator("summary")
+    summary.click()
+    assert menu.get_by_role("link", name="Settings").is_visible()
+    page.keyboard.press("Escape")
+    assert not menu.get_by_role("link", name="Settings").is_visible()
+    assert summary.evaluate("(el) => document.activeElement === el")
+    summary.click()
+    page.locator("h1").click()
+    assert not menu.get_by_role("link", name="Settings").is_visible()
