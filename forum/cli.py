@@ -328,10 +328,27 @@ def insights_prune() -> None:
     click.echo(f"{search_log.prune()} search(es) older than {search_log.retention_days()} days deleted.")
 
 
+posts_group = AppGroup("posts", help="Stored posts.")
+
+
+@posts_group.command("rerender")
+@click.option("--batch", default=500, show_default=True, help="Rows per transaction.")
+def posts_rerender(batch: int) -> None:
+    """Render every post and comment body again with today's Markdown rules (after
+    an upgrade that improved them); writes only what changed."""
+    from forum.services import rendering
+
+    report = rendering.rerender(batch=batch, progress=lambda r: click.echo(
+        f"\r{r.posts} posts, {r.comments} comments read", nl=False))
+    click.echo(f"\n{report.changed_posts} of {report.posts} posts and "
+               f"{report.changed_comments} of {report.comments} comments re-rendered.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(jobs_group)
     app.cli.add_command(insights_group)
     app.cli.add_command(support_group)
+    app.cli.add_command(posts_group)
     app.cli.add_command(users)
     app.cli.add_command(seed_demo)
     app.cli.add_command(search)
