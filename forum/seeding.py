@@ -138,6 +138,7 @@ def seed_demo(seed: int = 2026) -> dict[str, int]:
         asked.append(question.id)
     _support_extras(users, asked, rng)
     _support_case(users, asked)
+    _insights_demo(users, asked)
     _recurring_demo(users, asked)
     _knowledge_base_demo(users, asked)
     _demo_files(users, asked)
@@ -407,3 +408,78 @@ def _recurring_demo(users: dict[str, User], question_ids: list[int]) -> None:
     this_week = recurring.week_start(now)
     for k in range(7, 0, -1):
         recurring.store_week(this_week - timedelta(days=7 * k))
+
+
+# -- insights (issue 17 A): searches, "did this solve it", ask sessions ---------------
+
+DEMO_SEARCHES = (       # (query, results, searches, opened of them, product filter)
+    ("printer offline", 3, 9, 6, None),
+    ("wifi drops", 4, 8, 5, None),
+    ("st-4012 handshake", 1, 5, 4, None),
+    ("battery drain sleep", 2, 6, 1, None),
+    ("fan loud", 1, 4, 0, None),
+    ("usb-c monitor", 2, 3, 0, None),
+    ("offline product:printjet", 2, 3, 2, "printjet"),
+    ("firmware 87%", 1, 2, 0, None),
+    ("nimbus x3 esim", 0, 4, 0, None),
+    ("homehub thermostat schedule", 0, 3, 0, None),
+    ("aerobook fingerprint reader", 0, 2, 0, None),
+    ("scan to sharepoint", 0, 2, 0, "printjet"),
+)
+DEMO_FEEDBACK = (       # (words of a solved thread's title, [(helpful, reason)])
+    ("shows \"Offline\" in Windows", [(True, None)] * 5 + [(False, "My port was already TCP/IP")]),
+    ("Wi-Fi drops every few minutes", [(True, None)] * 2 + [
+        (False, "Driver 23.40 did not help on my AeroBook 14"),
+        (False, "Still drops after the power setting change"),
+        (False, "Drops on 5 GHz only; the answer does not cover that"),
+        (False, None)]),
+    ("ST-4012", [(True, "The TCP fallback fixed it"), (True, None), (False, None)]),
+)
+
+
+def _insights_demo(users: dict[str, User], question_ids: list[int]) -> None:
+    """Searches over the last two weeks (some found nothing, some results nobody
+    opened), "did this solve it" answers on solved threads (one with more no than
+    yes, for review), and eight weeks of ask sessions, so /staff/insights shows
+    every panel."""
+    from forum.models import AskSession, SearchLog, ThreadFeedback
+
+    rng = random.Random(17)
+    now = utcnow()
+    threads = [q for q in (db.session.get(Question, i) for i in question_ids)
+               if q is not None and q.solved]
+    if not threads:
+        return
+    for query, results, searches, opened, product in DEMO_SEARCHES:
+        for n in range(searches):
+            at = now - timedelta(days=rng.randint(0, 13), hours=rng.randint(0, 23))
+            hit = rng.choice(threads) if n < opened else None
+            db.session.add(SearchLog(
+                query=query, result_count=results, source="api" if n == searches - 1 and n
+                else "page", signed_in=rng.random() < 0.3, product=product,
+                opened_question_id=hit.id if hit else None, opened_rank=1 if hit else None,
+                opened_at=at + timedelta(seconds=20) if hit else None, created_at=at))
+    for words, answers in DEMO_FEEDBACK:
+        q = next((t for t in threads if words in t.title), None)
+        if q is None:
+            continue
+        for n, (helpful, reason) in enumerate(answers):
+            at = now - timedelta(days=rng.randint(0, 12), hours=rng.randint(0, 23))
+            db.session.add(ThreadFeedback(question_id=q.id, visitor=f"v:demo-{q.id}-{n}",
+                                          helpful=helpful, reason=reason, created_at=at,
+                                          updated_at=at))
+    # ask sessions: per week, some saw similar threads, some opened one, some posted
+    for week in range(8):
+        for n in range(rng.randint(6, 12)):
+            start = (now - timedelta(hours=2 + n) if week == 0 and n < 3 else
+                     now - timedelta(days=7 * week + rng.randint(0, 6), hours=rng.randint(2, 20)))
+            shown = rng.random() < 0.7
+            opened = shown and rng.random() < 0.55
+            posted = rng.random() < (0.35 if opened else 0.8)
+            db.session.add(AskSession(
+                token=f"demo{week:02d}{n:02d}{rng.getrandbits(48):012x}", created_at=start,
+                similar_shown_at=start + timedelta(seconds=40) if shown else None,
+                opened_at=start + timedelta(minutes=2) if opened else None,
+                opened_question_id=rng.choice(threads).id if opened else None,
+                posted_at=start + timedelta(minutes=9) if posted else None))
+    db.session.flush()

@@ -76,7 +76,8 @@ def thread_feedback(question_id: int):
     except ForumError as e:
         return render_template("insights/feedback_error.html", error=e,
                                question_id=question_id), e.status
-    flash("Thanks for telling us whether this solved your problem.", "success")
+    # "feedback": the thread's feedback box says thanks too (where #feedback lands)
+    flash("Thanks for telling us whether this solved your problem.", "feedback")
     response = _to_thread(question_id, "#feedback")
     response.status_code = 303
     if new_token:
