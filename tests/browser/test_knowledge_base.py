@@ -36,6 +36,8 @@ def test_kb_and_the_demo_article_on_desktop_and_phone(site, new_context):
         page.locator("aside").get_by_role("link", name="AeroBook 14 Wi-Fi drops").click()
         banner = page.locator(".banner--kb")
         assert "This is answered in the knowledge base" in banner.inner_text()
+        screenshot(page, f"kb-thread-link-{name}")
+        no_sideways_scrolling(page)
         banner.get_by_role("link", name=TITLE).click()
         assert page.get_by_role("heading", level=1).inner_text() == TITLE
 
@@ -52,6 +54,9 @@ def test_search_shows_the_article_above_the_threads(site, new_context):
 
 def test_staff_see_the_article_state_and_history(site, new_context):
     page = new_context("sam_support", **DESKTOP).new_page()
+    page.goto(site(site.thread_path))
+    official = page.locator("article.post--official")
+    assert official.get_by_role("button", name="Promote to article").is_visible()
     page.goto(site("/kb"))
     page.get_by_role("link", name=TITLE).click()
     assert "Readers see this article" in page.locator(".kb-staff").inner_text()

@@ -315,3 +315,20 @@ def test_the_staff_desk_links_the_knowledge_base(client, auth, writer):
     auth.login(writer)
     page = client.get("/staff").get_data(as_text=True)
     assert '<a class="tabs__link" href="/kb">Knowledge base</a>' in page
+
+
+def test_article_actions_read_in_the_audit_log(client, auth, thread, writer, reviewer):
+    published_article(thread, writer, reviewer)
+    auth.login(make_user(role="moderator"))
+    response = client.get("/moderation/log")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Sofia" in page and "Tomas" in page
+
+
+def test_staff_read_a_draft_through_the_api(api, thread, writer):
+    _, answer = thread
+    article, _ = kb.promote_answer(writer, answer.id)
+    assert api.get(None, f"/api/v1/articles/{article.id}").status_code == 404
+    data = api.get(writer, f"/api/v1/articles/{article.id}").get_json()["article"]
+    assert (data["state"], data["title"]) == ("draft", PROBLEM_TITLE)
