@@ -63,3 +63,15 @@ def test_staff_see_the_article_state_and_history(site, new_context):
     page.get_by_role("link", name="2 revisions").click()
     assert page.locator("#revision-2 del").count() > 0 and page.locator("#revision-2 ins").count() > 0
     screenshot(page, "kb-history-1366")
+
+
+def test_the_article_comes_first_while_typing_a_title_on_ask(site, new_context):
+    page = new_context("lena-b", **PHONE).new_page()
+    page.goto(site("/ask"))
+    page.get_by_label("Title").fill("AeroBook Wi-Fi drops every few minutes")
+    first = page.locator("#similar-threads [data-similar-list] li").first
+    first.wait_for()
+    assert "similar__article" in first.get_attribute("class")
+    assert TITLE in first.inner_text() and "knowledge base" in first.inner_text()
+    screenshot(page, "kb-ask-similar-390")
+    no_sideways_scrolling(page)
