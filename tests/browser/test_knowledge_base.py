@@ -75,3 +75,24 @@ def test_the_article_comes_first_while_typing_a_title_on_ask(site, new_context):
     assert TITLE in first.inner_text() and "knowledge base" in first.inner_text()
     screenshot(page, "kb-ask-similar-390")
     no_sideways_scrolling(page)
+
+
+def test_kb_pages_have_no_serious_axe_violations(site, new_context):
+    from tests.browser.conftest import AXE_JS
+
+    if not AXE_JS.exists():
+        import pytest
+
+        pytest.skip(f"axe tests skipped: {AXE_JS} missing")
+    for user, scheme in ((None, "light"), (None, "dark"), ("sam_support", "light")):
+        page = new_context(user, color_scheme=scheme, **DESKTOP).new_page()
+        page.goto(site("/kb"))
+        paths = [site("/kb"), page.get_by_role("link", name=TITLE).get_attribute("href")]
+        for path in paths:
+            page.goto(path if path.startswith("http") else site(path))
+            page.add_script_tag(path=str(AXE_JS))
+            violations = page.evaluate(
+                """async () => (await axe.run(document, {resultTypes: ["violations"]}))
+                       .violations.filter((v) => ["serious", "critical"].includes(v.impact))
+                       .map((v) => v.id + ": " + v.nodes.map((n) => n.target.join(" ")).join(", "))""")
+            assert not violations, f"{page.url} ({user}, {scheme}): {violations}"
