@@ -369,3 +369,18 @@ def test_search_log_record_never_fails_the_search(app, monkeypatch):
 
     monkeypatch.setattr(db.session, "add", broken)
     assert search_log.record("printer", 3) is None
+
+
+class TestFeedbackRateLimit:
+    @pytest.fixture
+    def config_overrides(self):
+        return {"RATELIMIT_ENABLED": True, "RATELIMIT_FEEDBACK": "2 per minute"}
+
+    def test_answers_beyond_the_limit_get_429_and_change_nothing(self, client, threads):
+        printer = threads["printer"]
+        for helpful in ("yes", "no"):
+            assert client.post(f"/questions/{printer.id}/feedback",
+                               data={"helpful": helpful}).status_code == 303
+        response = client.post(f"/questions/{printer.id}/feedback", data={"helpful": "yes"})
+        assert response.status_code == 429
+        assert [r.helpful for r in feedback_rows(printer.id)] == [False]
