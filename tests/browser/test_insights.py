@@ -5,7 +5,9 @@ problem?" on a solved thread without being signed in and is thanked."""
 
 from __future__ import annotations
 
-from tests.browser.conftest import SCREENSHOTS, screenshot
+import pytest
+
+from tests.browser.conftest import AXE_JS, SCREENSHOTS, screenshot
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True}
@@ -49,3 +51,17 @@ def test_an_anonymous_reader_answers_did_this_solve_it(site, new_context):
     SCREENSHOTS.mkdir(exist_ok=True)
     box.screenshot(path=str(SCREENSHOTS / "thread-feedback-thanks-phone.png"))
     no_sideways_scrolling(page)
+
+
+def test_insights_page_has_no_serious_axe_violations(site, new_context):
+    if not AXE_JS.exists():
+        pytest.skip(f"{AXE_JS} missing")
+    for scheme in ("light", "dark"):
+        page = new_context("sam_support", color_scheme=scheme).new_page()
+        page.goto(site("/staff/insights"))
+        page.add_script_tag(path=str(AXE_JS))
+        violations = page.evaluate(
+            """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations""")
+        blocking = [f"{v['id']}: {[n['target'] for n in v['nodes'][:3]]}" for v in violations
+                    if v["impact"] in ("serious", "critical")]
+        assert not blocking, f"/staff/insights ({scheme}): {blocking}"
