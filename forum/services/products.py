@@ -63,9 +63,17 @@ def _catalog() -> dict[str, list[str]]:
     versions) while the table is empty; cached for the request."""
     if has_request_context() and "product_catalog" in g:
         return g.product_catalog
-    products = list_products()
-    if products:
-        catalog = {p.name: p.version_names for p in products}
+    rows = db.session.execute(
+        select(Product.name, ProductVersion.name)
+        .outerjoin(ProductVersion, ProductVersion.product_id == Product.id)
+        .order_by(func.lower(Product.name), Product.id, ProductVersion.position, ProductVersion.id)
+    ).all()
+    if rows:                                  # one query, whatever the page
+        catalog: dict[str, list[str]] = {}
+        for product, version in rows:
+            catalog.setdefault(product, [])
+            if version is not None:
+                catalog[product].append(version)
     else:
         catalog = {name: [] for name in current_app.config.get("PRODUCTS") or []}
     if has_request_context():
