@@ -88,6 +88,14 @@ def _valid_unicode(data: Any) -> bool:
     return True
 
 
-from forum.api import articles, attachments, cases, hooks, routes, support  # noqa: E402,F401  (routes attach to bp)
-from forum.api import products  # noqa: E402,F401  (products and recurring issues attach to bp)
-from forum.api import insights  # noqa: E402,F401  (searches, feedback, deflection attach to bp)
+# Each module's routes attach to bp.
+from forum.api import (  # noqa: E402,F401
+    articles,
+    attachments,
+    cases,
+    hooks,
+    insights,
+    products,
+    routes,
+    support,
+)
