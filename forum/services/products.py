@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app, g, has_request_context
+from flask import current_app, has_request_context, request
 from sqlalchemy import func, select
 
 from forum import changes, permissions
@@ -25,6 +25,7 @@ NAME_MAX = 100
 VERSION_MAX = 50
 OWNERS_MAX = 20
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CACHE_KEY = "crowdfix.product_catalog"
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,9 @@ def find_product(name: str | None) -> Product | None:
 def _catalog() -> dict[str, list[str]]:
     """{product name: [version names]} from the table, or from PRODUCTS (no
     versions) while the table is empty; cached for the request."""
-    if has_request_context() and "product_catalog" in g:
-        return g.product_catalog
+    cache = request.environ if has_request_context() else {}   # per request, not per app context
+    if _CACHE_KEY in cache:
+        return cache[_CACHE_KEY]
     rows = db.session.execute(
         select(Product.name, ProductVersion.name)
         .outerjoin(ProductVersion, ProductVersion.product_id == Product.id)
@@ -76,15 +78,14 @@ def _catalog() -> dict[str, list[str]]:
                 catalog[product].append(version)
     else:
         catalog = {name: [] for name in current_app.config.get("PRODUCTS") or []}
-    if has_request_context():
-        g.product_catalog = catalog
+    cache[_CACHE_KEY] = catalog
     return catalog
 
 
 def _forget() -> None:
     """A change to the list: the next read in this request reads it again."""
     if has_request_context():
-        g.pop("product_catalog", None)
+        request.environ.pop(_CACHE_KEY, None)
 
 
 def product_names() -> list[str]:
