@@ -45,12 +45,18 @@ def record(query: str, result_count: int, *, source: str = "page", signed_in: bo
                     signed_in=bool(signed_in),
                     product=normalise(product)[:PRODUCT_MAX] or None if product else None,
                     created_at=now or utcnow())
+    # The page renders the results after this commit: keep them loaded, or each
+    # row would be read again (its tags, its known issue) one query at a time.
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
     try:
         with changes.writing():
             db.session.add(row)
     except SQLAlchemyError:
         log.warning("search log: could not record a search", exc_info=True)
         return None
+    finally:
+        session.expire_on_commit = expire
     return row.id
 
 
