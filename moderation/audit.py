@@ -24,9 +24,17 @@ def record(actor: Any, action: str, target: tuple[str, int], reason: str = "",
     return changes.audit(actor, action, target, reason, **details)
 
 
-def entries(f: LogFilter) -> tuple[list[AuditEntry], int]:
-    """A page of the log, newest first, and the number of matching lines."""
+#: Entries about private support cases: only for readers who may see cases
+#: (company staff); a moderator who is not staff does not learn of them here.
+PRIVATE_TARGETS = ("case",)
+
+
+def entries(f: LogFilter, *, private: bool = False) -> tuple[list[AuditEntry], int]:
+    """A page of the log, newest first, and the number of matching lines;
+    `private` includes the entries about support cases."""
     stmt = select(AuditEntry)
+    if not private:
+        stmt = stmt.where(AuditEntry.target_type.not_in(PRIVATE_TARGETS))
     if f.actor:
         stmt = stmt.join(User, User.id == AuditEntry.actor_id).where(
             User.username_lower == f.actor.lower())
@@ -49,8 +57,11 @@ def entries(f: LogFilter) -> tuple[list[AuditEntry], int]:
     return rows, total
 
 
-def actions() -> list[str]:
-    return list(db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))
+def actions(*, private: bool = False) -> list[str]:
+    stmt = select(AuditEntry.action).distinct().order_by(AuditEntry.action)
+    if not private:
+        stmt = stmt.where(AuditEntry.target_type.not_in(PRIVATE_TARGETS))
+    return list(db.session.scalars(stmt))
 
 
 def details_of(entry: AuditEntry) -> dict[str, Any]:

@@ -65,6 +65,8 @@ ACTION_NAMES = {
     "user.role": "Changed a role",
     "user.suspended": "Suspended a user",
     "user.unsuspended": "Lifted a suspension",
+    "user.delete": "Deleted their account",
+    "user.password_reset": "Reset their password",
 }
 
 # Actions whose `reason` is what the moderator typed (shown as "Reason: …");
