@@ -45,6 +45,7 @@ class DeskFilters:
     tag: str | None = None
     product: str | None = None
     limit: int | None = None
+    version: str | None = None      # a version of `product` (questions asked about it)
 
     @property
     def rows(self) -> int:
@@ -73,6 +74,8 @@ def _narrow(stmt, question, filters: DeskFilters):
         ))
     if filters.product:
         stmt = stmt.where(question.product == filters.product)
+        if filters.version:
+            stmt = stmt.where(question.product_version == filters.version)
     return stmt
 
 

@@ -14,11 +14,13 @@ bp = Blueprint("staff", __name__)
 
 
 def _filters() -> tuple[staffdesk.DeskFilters, int]:
-    """The desk's query arguments: tag, product, days (7 or 30; anything else is 7)."""
+    """The desk's query arguments: tag, product, version (of that product), days (7
+    or 30; anything else is 7)."""
     tag = (request.args.get("tag") or "").strip().lower()[:35] or None
     product = (request.args.get("product") or "").strip()[:100] or None
+    version = (request.args.get("version") or "").strip()[:50] or None if product else None
     days = request.args.get("days", type=int)
-    return staffdesk.DeskFilters(tag=tag, product=product), (
+    return staffdesk.DeskFilters(tag=tag, product=product, version=version), (
         days if days in staffdesk.WINDOWS else staffdesk.WINDOWS[0])
 
 

@@ -186,6 +186,7 @@ def test_verification_records_the_version_it_was_checked_against(client, auth, a
     if "Checked against" not in page:            # /questions/<id> redirects to the slug
         page = client.get(f"/questions/{question.id}", follow_redirects=True).get_data(as_text=True)
     assert '<option value="3.0" selected>PixelJet printers 3.0</option>' in page
+    assert "Product:</span> PixelJet printers 3.0</span>" in page
     assert client.post(f"/answers/{first.id}/official").status_code == 303   # the default
     assert client.post(f"/answers/{second.id}/official",
                        data={"version": "3.1"}).status_code == 303
@@ -208,3 +209,37 @@ def test_verification_with_a_version_not_listed_is_refused(api, admin):
     response = api.post(staff, f"/api/v1/answers/{answer.id}/official", json={"version": "3.1"})
     assert response.status_code == 200
     assert response.get_json()["official"]["version"] == "3.1"
+
+
+def test_staff_desk_filters_by_product_and_version(client, auth, admin):
+    add_product(admin)
+    old = make_question(title="Printer offline with driver three point oh", product="PixelJet printers")
+    new = make_question(title="Printer offline with driver three point one", product="PixelJet printers")
+    db.session.get(Question, old.id).product_version = "3.0"
+    db.session.get(Question, new.id).product_version = "3.1"
+    db.session.commit()
+    auth.login(make_user(role="staff"))
+    page = client.get("/staff", query_string={"tab": "community", "product": "PixelJet printers",
+                                              "version": "3.1"}).get_data(as_text=True)
+    assert '<select class="input select" id="desk-version" name="version"' in page
+    assert new.title in page and old.title not in page
+    page = client.get("/staff", query_string={"tab": "community", "product": "PixelJet printers"}
+                      ).get_data(as_text=True)
+    assert new.title in page and old.title in page
+
+
+def test_api_question_takes_a_version(api, admin):
+    add_product(admin)
+    from tests.factories import ensure_tags
+
+    ensure_tags("wifi")
+    user = make_user(reputation_points=50)
+    response = api.post(user, "/api/v1/questions", json={
+        "title": "Printer offline after the 3.1 update", "body": BODY, "tags": ["wifi"],
+        "product": "PixelJet printers", "product_version": "3.1"})
+    assert response.status_code == 201
+    assert response.get_json()["product_version"] == "3.1"
+    response = api.post(user, "/api/v1/questions", json={
+        "title": "Printer offline after the 9.9 update", "body": BODY, "tags": ["wifi"],
+        "product": "PixelJet printers", "product_version": "9.9"})
+    assert response.status_code == 422
