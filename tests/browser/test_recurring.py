@@ -5,7 +5,9 @@ product list at /admin/products."""
 
 from __future__ import annotations
 
-from tests.browser.conftest import screenshot
+import pytest
+
+from tests.browser.conftest import AXE_JS, screenshot
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True}
@@ -51,3 +53,18 @@ def test_admin_keeps_the_product_list(site, new_context):
     assert "BIOS 1.12" in page.locator("#product-1, section.product-admin").first.inner_text()
     screenshot(page, "admin-products-1366")
     no_sideways_scrolling(page, 1366)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(("path", "user"), [("/staff/recurring", "sam_support"),
+                                            ("/admin/products", "admin")])
+def test_no_serious_axe_violations(site, new_context, path, user, scheme):
+    if not AXE_JS.exists():
+        pytest.skip(f"axe tests skipped: {AXE_JS} missing")
+    page = new_context(user, color_scheme=scheme, **DESKTOP).new_page()
+    assert page.goto(site(path)).ok
+    page.add_script_tag(path=str(AXE_JS))
+    results = page.evaluate("""async () => await axe.run(document, {resultTypes: ["violations"]})""")
+    blocking = [f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes'][:5]]}"
+                for v in results["violations"] if v["impact"] in {"serious", "critical"}]
+    assert not blocking, f"{path} ({scheme}): {blocking}"
