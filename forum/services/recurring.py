@@ -37,6 +37,9 @@ PARTS = ("duplicates", "merged", "me_toos", "views", "not_solved", "failed_searc
 PART_LABELS = {"duplicates": "Duplicates", "merged": "Merged", "me_toos": "Me too",
                "views": "Views", "not_solved": "Did not solve it",
                "failed_searches": "Failed searches"}
+_MATCHES_KEY = "crowdfix.recurring_matches"
+_MATCHES_HOURS = 24
+_MATCHES_MAX = 20_000
 _WORD = re.compile(r"[a-z0-9][a-z0-9+#.-]*")
 _STOP = frozenset({
     "a", "an", "and", "are", "be", "but", "by", "can", "do", "does", "for", "from", "how", "i",
@@ -177,16 +180,26 @@ def _failed_searches(since: datetime, until: datetime) -> Counter:
         index = searching.get_index()
     except Exception:                  # no index: failed searches cannot be matched
         return Counter()
+    # query -> best thread, remembered by the process for a day: the page computes
+    # several windows, and a failed query is looked up once, not once a request
+    known = current_app.extensions.setdefault(_MATCHES_KEY, {})
+    if len(known) > _MATCHES_MAX:
+        known.clear()
+    now = utcnow()
     best: dict[str, int] = {}
     for query, _ in rows:
         if not _words(query):
             continue
-        try:
-            hits = index.similar(query, limit=1)
-        except Exception:
-            return Counter()
-        if hits:
-            best[query] = hits[0].id
+        remembered = known.get(query)
+        if remembered is None or remembered[1] < now:
+            try:
+                hits = index.similar(query, limit=1)
+            except Exception:
+                return Counter()
+            remembered = known[query] = (hits[0].id if hits else None,
+                                         now + timedelta(hours=_MATCHES_HOURS))
+        if remembered[0] is not None:
+            best[query] = remembered[0]
     titles = dict(db.session.execute(
         select(Question.id, Question.title).where(Question.id.in_(set(best.values())))).all())
     found: Counter = Counter()
