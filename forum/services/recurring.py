@@ -281,10 +281,33 @@ def _week_stored(week: date) -> bool:
     ) is not None
 
 
+@dataclass(frozen=True)
+class Group:
+    """The scored threads of one product and version (None: none given)."""
+
+    product: str | None
+    version: str | None
+    threads: int
+    score: int
+
+
+def _groups(issues: list[Issue]) -> list[Group]:
+    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for issue in issues:
+        key = (issue.question.product, issue.question.product_version)
+        totals[key][0] += 1
+        totals[key][1] += issue.score
+    return sorted((Group(p, v, n, score) for (p, v), (n, score) in totals.items()),
+                  key=lambda g: (-g.score, g.product or "\uffff", g.version or ""))
+
+
 def ranked(days: int, product: str | None = None, version: str | None = None,
-           limit: int | None = None, now: datetime | None = None) -> list[Issue]:
+           limit: int | None = None, now: datetime | None = None,
+           groups: list[Group] | None = None) -> list[Issue]:
     """Canonical threads by score over the last `days` days, highest first (ties:
-    newest thread first), each with this week's score so far and last week's."""
+    newest thread first), each with this week's score so far and last week's.
+    `groups`, when given, is filled with the totals per product and version of
+    every scored thread (not only the first `limit`)."""
     now = now or utcnow()
     limit = limit or int(current_app.config["RECURRING_LIMIT"])
     found = compute(now - timedelta(days=days), now + timedelta(seconds=1))
@@ -292,6 +315,8 @@ def ranked(days: int, product: str | None = None, version: str | None = None,
     issues = [Issue(question=questions[qid], parts=p, score=score_of(p))
               for qid, p in found.items() if qid in questions]
     issues.sort(key=lambda i: (-i.score, -i.question.id))
+    if groups is not None:
+        groups.extend(_groups(issues))
     issues = issues[:limit]
     if not issues:
         return issues

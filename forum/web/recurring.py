@@ -24,11 +24,12 @@ def index():
         filters = recurring.parse_filters(request.args)
     except ValidationError as e:
         errors, filters = e.errors, recurring.ReportFilters()
-    issues = recurring.ranked(filters.days, filters.product, filters.version)
+    groups: list[recurring.Group] = []
+    issues = recurring.ranked(filters.days, filters.product, filters.version, groups=groups)
     weeks = recurring.weekly_series(issues[:5])
     chart = recurring_report.chart_svg(issues[:5], weeks) if issues else None
     return render_template(
-        "recurring/index.html", issues=issues, chart=chart, filters=filters, errors=errors,
+        "recurring/index.html", issues=issues, groups=groups, chart=chart, filters=filters, errors=errors,
         day_choices=DAY_CHOICES, parts=recurring.PARTS, part_labels=recurring.PART_LABELS,
         arrows=recurring_report.TREND_ARROWS, product_names=products.product_names(),
         versions=products.version_names(filters.product),

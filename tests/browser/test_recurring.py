@@ -38,7 +38,7 @@ def test_recurring_issues_on_desktop_and_phone(site, new_context):
         assert WIFI in first.inner_text()
         screenshot(page, f"recurring-{name}")
         no_sideways_scrolling(page, options["viewport"]["width"])
-    page.get_by_label("Product").select_option("AeroBook laptops")
+    page.get_by_label("Product", exact=True).select_option("AeroBook laptops")
     page.get_by_role("button", name="Apply filters").click()
     rows = page.locator(".recurring-table tbody tr")
     assert rows.count() >= 1

@@ -173,3 +173,17 @@ def test_demo_has_products_versions_and_a_recurring_issue_with_duplicates(app, c
     first_row = table[table.index("<tbody>"):table.index("</tr>", table.index("<tbody>"))]
     assert "AeroBook 14 Wi-Fi drops every few minutes" in first_row
     assert '<svg role="img"' in page
+
+
+def test_scores_are_added_up_per_product_and_version(client, auth, threads):
+    groups: list = []
+    recurring.ranked(7, groups=groups, limit=1)          # every scored thread, not only the first
+    assert [(g.product, g.version, g.threads, g.score) for g in groups] == [
+        ("PixelJet printers", "3.1", 1, 13), ("PixelJet printers", None, 1, 9),
+        ("AeroBook laptops", None, 1, 3)]
+    auth.login(threads["staff"])
+    page = client.get("/staff/recurring").get_data(as_text=True)
+    section = page[page.index('id="recurring-groups-heading"'):page.index("</section>",
+                                                                           page.index('id="recurring-groups-heading"'))]
+    assert section.index("3.1") < section.index("AeroBook laptops")
+    assert 'href="/staff/recurring?days=7&amp;product=PixelJet+printers&amp;version=3.1"' in section
