@@ -750,7 +750,14 @@ def _product_paths() -> dict[str, Any]:
                         "product": {"type": "string", "nullable": True},
                         "version": {"type": "string", "nullable": True},
                         "weights": {"type": "object"},
-                        "issues": {"type": "array", "items": _ref("RecurringIssue")}}}),
+                        "issues": {"type": "array", "items": _ref("RecurringIssue")},
+                        "groups": {"type": "array", "description": "every scored thread's score "
+                                                                   "added up per product and version",
+                                   "items": {"type": "object", "properties": {
+                                       "product": {"type": "string", "nullable": True},
+                                       "version": {"type": "string", "nullable": True},
+                                       "threads": {"type": "integer"},
+                                       "score": {"type": "integer"}}}}}}),
                         **_errors("401", "403", "422")}},
         },
     }

@@ -49,7 +49,10 @@ def add_version(product_id: int):
 def recurring_issues():
     permissions.require("staff_desk", api_user())
     filters = recurring.parse_filters(request.args)
-    issues = recurring.ranked(filters.days, filters.product, filters.version)
+    groups: list[recurring.Group] = []
+    issues = recurring.ranked(filters.days, filters.product, filters.version, groups=groups)
     return jsonify(days=filters.days, product=filters.product, version=filters.version,
                    weights=recurring_report.weights(),
-                   issues=[recurring_report.as_json(i, question_url(i.question)) for i in issues])
+                   issues=[recurring_report.as_json(i, question_url(i.question)) for i in issues],
+                   groups=[{"product": g.product, "version": g.version, "threads": g.threads,
+                            "score": g.score} for g in groups])

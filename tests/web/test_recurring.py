@@ -109,6 +109,9 @@ def test_api_returns_the_ranking_and_refuses_bad_input(api, threads):
     assert data["issues"][0]["parts"] == {"duplicates": 2, "merged": 0, "me_toos": 1,
                                           "views": 0, "not_solved": 0, "failed_searches": 0}
     assert data["issues"][0]["trend"] == "new" and data["issues"][0]["last_week"] == 0
+    assert data["groups"] == [
+        {"product": "PixelJet printers", "version": "3.1", "threads": 1, "score": 13},
+        {"product": "PixelJet printers", "version": None, "threads": 1, "score": 9}]
     assert api.get(staff, "/api/v1/insights/recurring?days=0").status_code == 422
     assert api.get(staff, "/api/v1/insights/recurring?version=3.1").status_code == 422
     assert api.get(make_user(), "/api/v1/insights/recurring").status_code == 403
