@@ -19,7 +19,7 @@ from sqlalchemy import select
 from forum import changes
 from forum.extensions import db
 from forum.models import OutboxMail, Product, RecurringDigest, utcnow
-from forum.services import recurring
+from forum.services import mail, recurring
 from forum.services.recurring import PARTS, Issue
 
 TREND_ARROWS = {"up": "▲", "down": "▼", "flat": "▬", "new": "★"}
@@ -151,7 +151,8 @@ def queue_digests(now: datetime | None = None) -> int:
     limit = min(10, int(current_app.config["RECURRING_LIMIT"]))
     queued = 0
     for product in db.session.scalars(select(Product).order_by(Product.id)):
-        owners = [u for u in product.owners if u.email and u.deleted_at is None]
+        owners = [u for u in product.owners if u.email and u.deleted_at is None
+                  and u.email_notifications != "none"]     # "no mail at all" is respected
         if product.id in done or not owners:
             continue
         issues = recurring.ranked(7, product=product.name, limit=limit, now=now)
@@ -161,8 +162,9 @@ def queue_digests(now: datetime | None = None) -> int:
                 user_id=owner.id, to_addr=owner.email, created_at=now,
                 subject=f"[{current_app.config['SITE_NAME']}] Recurring issues: "
                         f"{product.name}, week of {week:%d %b}"[:200],
-                body=f"Hello {owner.username},\n\n{body}\n--\n{current_app.config['SITE_NAME']}: "
-                     f"{_site()}\n"))
+                body=f"Hello {owner.username},\n\n{body}\n--\nYou get this as an owner of "
+                     f"{product.name} on {current_app.config['SITE_NAME']}: {_site()}\n"
+                     f"Stop all mail: {mail.unsubscribe_url(owner)}\n"))
             queued += 1
         db.session.add(RecurringDigest(product_id=product.id, week=week, sent_at=now,
                                        recipients=len(owners)))

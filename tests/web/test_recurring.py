@@ -136,7 +136,9 @@ def test_digest_goes_to_each_products_owners_once_a_week(app, threads):
     admin = make_user(role="admin")
     owner = make_user("Olga", role="staff")
     other = make_user("Omar", role="staff")
-    for name, owners in (("PixelJet printers", ("Olga", "Omar")), ("AeroBook laptops", ()),
+    make_user("Quinn", role="staff").email_notifications = "none"     # turned all mail off
+    db.session.commit()
+    for name, owners in (("PixelJet printers", ("Olga", "Omar", "Quinn")), ("AeroBook laptops", ()),
                          ("Quiet product", ("Olga",))):
         products.create_product(admin, products.ProductDraft(name=name, owners=owners))
     runner = app.test_cli_runner()
@@ -148,6 +150,7 @@ def test_digest_goes_to_each_products_owners_once_a_week(app, threads):
     pixel = next(m for m in mails if m.to_addr == owner.email and "PixelJet" in m.subject)
     assert pixel.body.index("Scanner stops") < pixel.body.index("Printer offline")
     assert "Battery drains" not in pixel.body
+    assert "Stop all mail: http" in pixel.body and "/unsubscribe/" in pixel.body
     result = runner.invoke(args=["insights", "digest"])          # again the same week
     assert "0 digest mail(s) queued." in result.output
     assert db.session.query(OutboxMail).count() == 3
