@@ -17,8 +17,10 @@ bp = Blueprint("cases", __name__)
 
 
 def _filters() -> cases.CaseFilters:
+    """Staff start at the cases not resolved; an asker sees all of theirs."""
     args = request.args
-    state = args.get("state", "active")
+    staff = permissions.can("staff_desk", current_user)
+    state = args.get("state", "active" if staff else "all")
     mine = args.get("assignee") == "me" and current_user.is_authenticated
     return cases.CaseFilters(
         state=state if state in (*CASE_STATES, "active") else None,

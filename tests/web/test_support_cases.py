@@ -149,9 +149,10 @@ def test_a_case_goes_from_l1_to_l2_to_resolved_and_is_published(app, client, aut
     actions = set(db.session.scalars(select(AuditEntry.action).where(AuditEntry.target_type == "case")))
     assert {"case.opened", "case.tier", "case.assigned", "case.published", "case.resolved"} <= actions
 
-    # The asker's reply opens it again.
+    # The asker still finds the resolved case, and their reply opens it again.
     auth.logout()
     auth.login(asker)
+    assert f"#{case.id}" in page(client, "/cases") and "Resolved" in page(client, "/cases")
     client.post(f"/cases/{case.id}/messages", data={"body": "It happened again last night."})
     db.session.expire_all()
     assert db.session.get(SupportCase, case.id).state == "open"
