@@ -65,6 +65,7 @@ FIELD_BOOSTS = {"title": 5.0, "tags": 3.0, "body": 1.5, "top_answers": 1.0, "ans
 TEXT_FIELDS = ("title", "body", "top_answers", "answers")
 MAX_FIELD_CHARS = 100_000
 SNIPPET_CHARS = 4_000
+OPEN_ATTEMPTS = 5         # a segment gone while opening: another process's merge; read again
 STEM = ANALYZER          # folded words (search.text), stop words out, plain words stemmed
 PLAIN = PLAIN_ANALYZER
 
@@ -148,9 +149,7 @@ class WhooshIndex:
             # Not whoosh's exists_in(): it swallows a damaged index's error and
             # reports it as missing.
             if self.directory.is_dir() and any(self.directory.glob("_MAIN_*.toc")):
-                ix = whoosh_index.open_dir(str(self.directory))
-                with ix.searcher() as s:   # touch the segments: corrupt files fail here
-                    s.doc_count()
+                ix = self._open_settled()
                 if set(ix.schema.names()) == set(ThreadSchema().names()):
                     return ix
                 log.warning("search index at %s has an older schema; starting a new one "
@@ -167,6 +166,23 @@ class WhooshIndex:
             gc.collect()   # close what the failed open left behind, inside the caller's filter
         self.directory.mkdir(parents=True, exist_ok=True)
         return None
+
+    def _open_settled(self, attempts: int = OPEN_ATTEMPTS):
+        """Open the index and touch its segments. Another process committing at
+        the same moment may delete the segments of the table of contents just
+        read (a merge): that is not damage, and reading the newest table again
+        succeeds. Only an index that fails every attempt is taken as damaged."""
+        for attempt in range(1, attempts + 1):
+            try:
+                ix = whoosh_index.open_dir(str(self.directory))
+                with ix.searcher() as s:   # touch the segments: corrupt files fail here
+                    s.doc_count()
+                return ix
+            except FileNotFoundError:
+                if attempt == attempts:
+                    raise
+                time.sleep(0.05 * attempt)
+        raise AssertionError("unreachable")
 
     def _reset(self) -> None:
         with self._guard:

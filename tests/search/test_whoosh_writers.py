@@ -70,3 +70,31 @@ def test_empty_apply_drains_the_queue(tmp_path):
     assert index.pending() == set()
     assert index.count() == 2
     index.close()
+
+
+def test_a_segment_merged_away_while_opening_is_not_damage(tmp_path, monkeypatch):
+    """Another process's commit can delete the segments of the table of contents
+    this one just read: opening reads the newest one again, and keeps the index
+    (it used to be moved aside as corrupt, losing every thread until a reindex)."""
+    import search.whoosh_index as module
+
+    directory = str(tmp_path / "ix")
+    first = WhooshIndex(directory)
+    first.clear()
+    first.apply([5], lambda ids: {5: doc(5, 1)})
+    first.close()
+    real_open = module.whoosh_index.open_dir
+    calls = []
+
+    def racing_open(path, *args, **kwargs):
+        calls.append(path)
+        if len(calls) == 1:
+            raise FileNotFoundError(f"{path}/MAIN_gone.seg")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(module.whoosh_index, "open_dir", racing_open)
+    second = WhooshIndex(directory)
+    assert {h.id for h in second.search(parse("report")).hits} == {5}
+    assert not second.recovered and len(calls) == 2
+    assert not list(tmp_path.glob("ix.corrupt-*"))
+    second.close()
